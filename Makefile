@@ -1,0 +1,31 @@
+# 数银在线 — the two everyday commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv migrations clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: embedded PostgreSQL + Redis when DATABASE_URL / REDIS_URL are unset, migrate,
+## demo data, then the web server, a Celery worker and beat. Ctrl-C stops everything.
+run: $(STAMP)
+	$(PY) bin/stack.py run
+
+## make test: the whole suite on PostgreSQL (2 xdist workers). PYTEST_ARGS adds pytest options.
+test: $(STAMP)
+	$(PY) bin/stack.py test $(PYTEST_ARGS)
+
+migrations: $(STAMP)
+	$(PY) bin/stack.py manage makemigrations
+
+clean:
+	rm -rf var/test-private var/test-exports artifacts

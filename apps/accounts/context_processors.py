@@ -1,0 +1,51 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from .models import Area, Menu
+
+AREA_THEMES = {
+    Area.OPS: {"title": "数银业务工作台", "accent": "ops"},
+    Area.PLATFORM: {"title": "数银在线后台", "accent": "platform"},
+    Area.INST: {"title": "机构后台", "accent": "inst"},
+}
+
+
+def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
+    """The area's menu tree with only the items this user may open (one query + cached perms)."""
+    perms = user.get_all_permissions()
+    rows = list(Menu.objects.filter(area=area, is_active=True).order_by("order", "id"))
+    children: dict[int | None, list[Menu]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def build(menu: Menu) -> dict | None:
+        if menu.permission and not (user.is_superuser or menu.permission in perms):
+            return None
+        url = ""
+        if menu.url_name:
+            try:
+                url = reverse(menu.url_name)
+            except NoReverseMatch:
+                return None
+        kids = [n for n in (build(c) for c in children.get(menu.pk, [])) if n]
+        if not menu.url_name and not kids:
+            return None
+        active = bool(url) and (current_path == url or (url != f"/{area}/" and current_path.startswith(url)))
+        return {"title": menu.title, "url": url, "icon": menu.icon, "children": kids,
+                "active": active or any(k["active"] for k in kids)}
+
+    return [n for n in (build(m) for m in children.get(None, [])) if n]
+
+
+def area_shell(request):
+    area = getattr(request, "area", "")
+    if not area:
+        return {}
+    ctx = {"area": area, "area_base": f"{area}/base.html", "area_theme": AREA_THEMES[area], "now": timezone.now()}
+    user = request.user
+    if user.is_authenticated and getattr(request, "resolver_match", None) and not request.resolver_match.url_name == "login":
+        from apps.messaging.selectors import unread_count
+
+        ctx["menu_tree"] = menu_tree_for(user, area, request.path)
+        ctx["unread_messages"] = unread_count(user=user)
+    return ctx

@@ -1,0 +1,37 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .models import Area
+
+AREA_PREFIXES = {f"/{a.value}/": a.value for a in Area}
+LOGIN_AT_KEY = "shuyin_login_at"
+
+
+def area_of_path(path: str) -> str:
+    for prefix, area in AREA_PREFIXES.items():
+        if path.startswith(prefix):
+            return area
+    return ""
+
+
+class SessionTimeoutMiddleware:
+    """Sets ``request.area`` from the URL and enforces the absolute session lifetime.
+
+    (The idle timeout is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.area = area_of_path(request.path)
+        if request.user.is_authenticated:
+            login_at = request.session.get(LOGIN_AT_KEY)
+            if login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                if request.area:
+                    return redirect(f"{reverse(request.area + ':login')}?expired=1")
+        return self.get_response(request)

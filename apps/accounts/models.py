@@ -1,0 +1,183 @@
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.models import TimeStampedModel
+
+mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号，如 13800138000"))
+
+
+class Area(models.TextChoices):
+    """The three web areas. Each has its own login page, base template and menu tree."""
+
+    OPS = "ops", _("数银业务")
+    PLATFORM = "platform", _("平台管理后台")
+    INST = "inst", _("机构后台")
+
+
+class DataScope(models.IntegerChoices):
+    """How much of the organisation tree a role sees; larger is wider."""
+
+    SELF = 1, _("仅本人")
+    UNIT = 2, _("本机构")
+    UNIT_AND_BELOW = 3, _("本机构及下级")
+    ALL = 4, _("全部")
+
+
+class Organization(TimeStampedModel):
+    """数银 itself or a partner institution. Institutions form trees (下级机构); the root of
+    a tree is the legal entity that owns the accounts. ``path`` is a materialised path
+    ("/1/7/") so a subtree is one indexed prefix query."""
+
+    class Kind(models.TextChoices):
+        PLATFORM = "platform", _("数银")
+        INSTITUTION = "institution", _("合作机构")
+
+    code = models.SlugField(_("机构编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级机构")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地区")
+    )
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["path"]
+        indexes = [models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"])]
+        permissions = [
+            ("access_ops", _("进入数银业务区")),
+            ("access_platform", _("进入平台管理后台")),
+            ("access_inst", _("进入机构后台")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def root_id(self) -> int:
+        return int(self.path.strip("/").split("/")[0]) if self.path else self.pk
+
+    @property
+    def is_institution(self) -> bool:
+        return self.kind == self.Kind.INSTITUTION
+
+    @property
+    def area(self) -> str:
+        return Area.INST if self.is_institution else ""
+
+
+class Role(TimeStampedModel):
+    """A named set of permission codes plus a data scope. 数银's roles have no owner;
+    an institution's roles belong to the root of its tree."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="roles", verbose_name=_("所属机构")
+    )
+    code = models.SlugField(_("角色代码"), max_length=40)
+    name = models.CharField(_("角色名称"), max_length=50)
+    area = models.CharField(_("区域"), max_length=16, choices=Area.choices)
+    data_scope = models.PositiveSmallIntegerField(_("数据范围"), choices=DataScope.choices, default=DataScope.SELF)
+    permissions = models.ManyToManyField(Permission, blank=True, related_name="roles", verbose_name=_("权限"))
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    is_builtin = models.BooleanField(_("内置"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        ordering = ["organization_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="role_code_per_org"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(organization__isnull=True), name="role_code_platform"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in: 数银 staff, a platform administrator or an institution's staff."""
+
+    real_name = models.CharField(_("姓名"), max_length=50)
+    mobile = models.CharField(_("手机号"), max_length=11, blank=True, validators=[mobile_validator])
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("所属机构")
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("角色"))
+    superior = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="subordinates", verbose_name=_("直属上级")
+    )
+    last_login_ip = models.GenericIPAddressField(_("最后登录IP"), null=True, blank=True)
+    previous_login = models.DateTimeField(_("上次登录时间"), null=True, blank=True)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.username
+
+
+class Menu(models.Model):
+    """The sidebar menu tree of one area. An item names the permission code that opens it;
+    a group (no url) is shown when any of its children is."""
+
+    code = models.CharField(_("菜单代码"), max_length=80, unique=True)
+    area = models.CharField(_("区域"), max_length=16, choices=Area.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("上级菜单")
+    )
+    title = models.CharField(_("名称"), max_length=50)
+    url_name = models.CharField(_("路由名"), max_length=100, blank=True)
+    permission = models.CharField(_("权限代码"), max_length=100, blank=True)
+    icon = models.CharField(_("图标"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("菜单")
+        verbose_name_plural = _("菜单")
+        ordering = ["area", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LoginLog(models.Model):
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_logs")
+    username = models.CharField(_("账号"), max_length=150)
+    area = models.CharField(_("区域"), max_length=16, blank=True)
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    success = models.BooleanField(_("成功"))
+    reason = models.CharField(_("说明"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录日志")
+        verbose_name_plural = _("登录日志")
+        ordering = ["-id"]

@@ -1,0 +1,124 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.common.models import Heartbeat, OperationLog
+from apps.common.views import list_context
+
+from . import selectors
+from .context_processors import AREA_THEMES
+from .filters import LoginLogFilter, OperationLogFilter, OrganizationFilter, UserFilter
+from .forms import AreaAuthenticationForm
+from .models import Area, LoginLog
+from .permissions import area_view
+
+
+def landing(request):
+    areas = [{"code": a.value, "label": a.label, "url": reverse(f"{a.value}:home"), **AREA_THEMES[a]} for a in Area]
+    return render(request, "landing.html", {"areas": areas})
+
+
+class AreaLoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = AreaAuthenticationForm
+    redirect_authenticated_user = False
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "area": self.request.area}
+
+    def get_default_redirect_url(self):
+        return reverse(f"{self.request.area}:home")
+
+    def form_valid(self, form):
+        user = form.get_user()
+        previous = user.last_login
+        response = super().form_valid(form)
+        type(user).objects.filter(pk=user.pk).update(previous_login=previous)
+        return response
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["expired"] = "expired" in self.request.GET
+        return ctx
+
+
+def lockout_response(request, credentials, *args, **kwargs):
+    """django-axes: shown instead of the login form while an account is locked."""
+    area = getattr(request, "area", "") or "ops"
+    form = AreaAuthenticationForm(request, area=area)
+    form.add_error(None, _("登录失败次数过多，账号已临时锁定 30 分钟。如需立即解锁请联系管理员。"))
+    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
+
+
+@require_POST
+def logout_view(request):
+    from django.contrib.auth import logout
+
+    area = request.area
+    logout(request)
+    messages.info(request, _("您已安全退出。"))
+    return redirect(f"{area}:login")
+
+
+@area_view()
+def home(request):
+    template = {Area.OPS: "ops/home.html", Area.PLATFORM: "platform/home.html", Area.INST: "inst/home.html"}
+    ctx = {}
+    if request.area == Area.PLATFORM:
+        ctx["heartbeats"] = Heartbeat.objects.order_by("name")
+    return render(request, template[request.area], ctx)
+
+
+USER_SORTS = {"username": "username", "real_name": "real_name", "org": "organization__path", "joined": "date_joined"}
+
+
+@area_view("accounts.view_user")
+def user_list(request):
+    qs = selectors.user_list_for_user(user=request.user)
+    ctx = list_context(request, qs, sorts=USER_SORTS, default_sort="username",
+                       filterset=UserFilter(request.GET, queryset=qs))
+    return render(request, "accounts/user_list.html", ctx)
+
+
+@area_view("accounts.view_user")
+def user_detail(request, pk: int):
+    obj = selectors.user_get_for_user(user=request.user, pk=pk)
+    return render(request, "accounts/user_detail.html", {"obj": obj})
+
+
+ORG_SORTS = {"name": "name", "path": "path", "created": "created_at"}
+
+
+@area_view("accounts.view_organization")
+def organization_list(request):
+    qs = selectors.organization_list_for_user(user=request.user).select_related("region", "parent")
+    if request.area == Area.PLATFORM:
+        qs = qs.filter(kind="institution")
+    ctx = list_context(request, qs, sorts=ORG_SORTS, default_sort="path",
+                       filterset=OrganizationFilter(request.GET, queryset=qs))
+    return render(request, "accounts/organization_list.html", ctx)
+
+
+@area_view("accounts.view_organization")
+def organization_detail(request, pk: int):
+    obj = selectors.organization_get_for_user(user=request.user, pk=pk)
+    return render(request, "accounts/organization_detail.html", {"obj": obj})
+
+
+@area_view("common.view_operationlog")
+def operation_log(request):
+    qs = OperationLog.objects.all()
+    ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
+                       filterset=OperationLogFilter(request.GET, queryset=qs))
+    return render(request, "accounts/operation_log.html", ctx)
+
+
+@area_view("accounts.view_loginlog")
+def login_log(request):
+    qs = LoginLog.objects.all()
+    ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
+                       filterset=LoginLogFilter(request.GET, queryset=qs))
+    return render(request, "accounts/login_log.html", ctx)

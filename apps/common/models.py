@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OperationLog(models.Model):
+    """One row per state-changing request (who, what, when, from where, result).
+
+    Written by ``OperationLogMiddleware``; never edited."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("账号"), max_length=150, blank=True)
+    organization_id = models.BigIntegerField(_("机构ID"), null=True, blank=True, db_index=True)
+    area = models.CharField(_("区域"), max_length=16, blank=True)
+    method = models.CharField(_("方法"), max_length=8)
+    path = models.CharField(_("路径"), max_length=500)
+    view_name = models.CharField(_("操作"), max_length=200, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("结果码"))
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作日志")
+        verbose_name_plural = _("操作日志")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code < 400
+
+
+class Heartbeat(models.Model):
+    """Last time a periodic job ran: proof on the admin dashboard that beat and the worker live."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_seen_at = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("定时任务心跳")
+        verbose_name_plural = _("定时任务心跳")

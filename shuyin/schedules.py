@@ -1,0 +1,20 @@
+"""All periodic (Celery beat) schedules in one place.
+
+Each entry names a task that calls a service; the services are idempotent
+(compare-and-set), so a schedule that fires twice or late does the right thing once.
+Intervals can be shortened for tests with SHUYIN_BEAT_SCALE (seconds multiplier).
+"""
+import os
+
+from celery.schedules import crontab
+
+_SCALE = float(os.environ.get("SHUYIN_BEAT_SCALE", "1"))
+
+
+def every(seconds: float) -> float:
+    return max(seconds * _SCALE, 0.5)
+
+
+BEAT_SCHEDULE = {
+    "common.heartbeat": {"task": "common.heartbeat", "schedule": every(60)},
+}
