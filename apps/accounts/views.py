@@ -49,8 +49,10 @@ def lockout_response(request, credentials, *args, **kwargs):
     """django-axes: shown instead of the login form while an account is locked."""
     area = getattr(request, "area", "") or "ops"
     form = AreaAuthenticationForm(request, area=area)
-    form.add_error(None, _("登录失败次数过多，账号已临时锁定 30 分钟。如需立即解锁请联系管理员。"))
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
+    return render(request, "accounts/login.html", {
+        "form": form, "area": area, "area_theme": AREA_THEMES[area],
+        "locked_message": _("登录失败次数过多，账号已临时锁定 30 分钟。如需立即解锁请联系管理员。"),
+    }, status=429)
 
 
 @require_POST

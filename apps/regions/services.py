@@ -6,14 +6,7 @@ from django.db import transaction
 DATA_FILE = Path(__file__).resolve().parent / "data" / "pca-code.json"
 
 
-def regions_load(*, region_model=None, path: Path = DATA_FILE) -> int:
-    """Load (or update) the province/city/district tree from the shipped JSON. Idempotent.
-
-    Returns the number of regions in the tree. ``region_model`` lets a data migration pass
-    its historical model."""
-    if region_model is None:
-        from .models import Region as region_model
-    tree = json.loads(path.read_text(encoding="utf-8"))
+def _flatten(tree) -> list[tuple]:
     rows = []
 
     def walk(node, level, parent_code, province_code, city_code):
@@ -28,23 +21,30 @@ def regions_load(*, region_model=None, path: Path = DATA_FILE) -> int:
 
     for province in tree:
         walk(province, 1, None, "", "")
+    return rows
 
+
+def regions_load(*, region_model=None, path: Path = DATA_FILE) -> int:
+    """Load or refresh the province/city/district tree from the shipped JSON. Idempotent:
+    missing regions are bulk-inserted level by level, changed names are updated.
+
+    ``region_model`` lets a data migration pass its historical model."""
+    if region_model is None:
+        from .models import Region as region_model
+    rows = _flatten(json.loads(path.read_text(encoding="utf-8")))
     with transaction.atomic():
-        existing = {r.code: r for r in region_model.objects.all()}
-        by_code = dict(existing)
-        for code, name, level, parent_code, province_code, city_code in rows:
-            obj = by_code.get(code)
-            parent = by_code[parent_code] if parent_code else None
-            if obj is None:
-                obj = region_model.objects.create(
-                    code=code, name=name, level=level, parent=parent,
-                    province_code=province_code, city_code=city_code,
-                )
-                by_code[code] = obj
-            elif (obj.name, obj.level, obj.parent_id, obj.province_code, obj.city_code) != (
-                name, level, parent.pk if parent else None, province_code, city_code
-            ):
-                obj.name, obj.level, obj.parent = name, level, parent
-                obj.province_code, obj.city_code = province_code, city_code
-                obj.save()
+        ids = dict(region_model.objects.values_list("code", "id"))
+        names = dict(region_model.objects.values_list("code", "name"))
+        for level in (1, 2, 3):
+            new = [
+                region_model(code=code, name=name, level=lvl, parent_id=ids.get(parent) if parent else None,
+                             province_code=prov, city_code=city)
+                for code, name, lvl, parent, prov, city in rows if lvl == level and code not in ids
+            ]
+            region_model.objects.bulk_create(new, batch_size=1000)
+            if new:
+                ids.update(region_model.objects.filter(level=level).values_list("code", "id"))
+        for code, name, *_ in rows:
+            if code in names and names[code] != name:
+                region_model.objects.filter(code=code).update(name=name)
     return len(rows)

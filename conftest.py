@@ -1,0 +1,74 @@
+"""The fixed cast every test can use (see shared conventions):
+
+数银: cm, cm2, cs, lr, lrs, of, st, cc, tl, bd, admin (platform) — institution A: a_admin,
+a_officer, a_viewer (read-only operator), A's sub-branch with a_sub_user — institution B: b_admin
+(the outsider who must see nothing of A).
+"""
+from types import SimpleNamespace
+
+import pytest
+
+PASSWORD = "Cast-pass-2026"
+
+
+def build_cast():
+    from apps.accounts.models import Organization
+    from apps.accounts.services import institution_role, organization_create, platform_role, user_create
+    from apps.regions.models import Region
+
+    sz = Region.objects.get(code="440305")  # 深圳市南山区
+    hz = Region.objects.get(code="330106")  # 杭州市西湖区
+    shuyin = organization_create(code="t-shuyin", name="数银在线", kind=Organization.Kind.PLATFORM)
+    team = organization_create(code="t-team", name="客户一组", kind=Organization.Kind.PLATFORM, parent=shuyin)
+    team2 = organization_create(code="t-team2", name="客户二组", kind=Organization.Kind.PLATFORM, parent=shuyin)
+    a = organization_create(code="t-inst-a", name="甲机构", kind=Organization.Kind.INSTITUTION, region=sz)
+    a_sub = organization_create(code="t-inst-a-sub", name="甲机构南山支行", kind=Organization.Kind.INSTITUTION,
+                                parent=a, region=sz)
+    a_sub2 = organization_create(code="t-inst-a-sub2", name="甲机构福田支行", kind=Organization.Kind.INSTITUTION,
+                                 parent=a, region=sz)
+    b = organization_create(code="t-inst-b", name="乙机构", kind=Organization.Kind.INSTITUTION, region=hz)
+
+    def staff(username, org, role, **kw):
+        return user_create(username=username, password=PASSWORD, real_name=username.upper(), organization=org,
+                           roles=[role], **kw)
+
+    c = SimpleNamespace(shuyin=shuyin, team=team, team2=team2, inst_a=a, inst_a_sub=a_sub, inst_a_sub2=a_sub2,
+                        inst_b=b, password=PASSWORD)
+    c.tl = staff("t_tl", team, platform_role("cm_leader"))
+    c.cm = staff("t_cm", team, platform_role("cm"), superior=c.tl)
+    c.cm2 = staff("t_cm2", team2, platform_role("cm"))
+    c.cs = staff("t_cs", shuyin, platform_role("cs"))
+    c.lrs = staff("t_lrs", shuyin, platform_role("lr_supervisor"))
+    c.lr = staff("t_lr", shuyin, platform_role("lr"), superior=c.lrs)
+    c.of = staff("t_of", shuyin, platform_role("of"))
+    c.st = staff("t_st", shuyin, platform_role("settlement_clerk"))
+    c.cc = staff("t_cc", shuyin, platform_role("complaint_center"))
+    c.bd = staff("t_bd", shuyin, platform_role("business_dept"))
+    c.admin = staff("t_admin", shuyin, platform_role("sysadmin"))
+    c.a_admin = staff("t_a_admin", a, institution_role(a, "inst_admin"))
+    c.a_officer = staff("t_a_officer", a, institution_role(a, "inst_officer"), superior=c.a_admin)
+    c.a_viewer = staff("t_a_viewer", a, institution_role(a, "inst_viewer"))
+    c.a_sub_user = staff("t_a_sub_user", a_sub, institution_role(a, "inst_viewer"))
+    c.a_sub2_user = staff("t_a_sub2_user", a_sub2, institution_role(a, "inst_viewer"))
+    c.b_admin = staff("t_b_admin", b, institution_role(b, "inst_admin"))
+    return c
+
+
+@pytest.fixture
+def cast(db):
+    return build_cast()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → the test client signed in through the real login page of the user's area."""
+    from apps.accounts.permissions import user_areas
+
+    def _login(user, area=None, c=None):
+        c = c or client
+        area = area or sorted(user_areas(user))[0]
+        resp = c.post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
+        assert resp.status_code == 302, resp.content.decode()[:2000]
+        return c
+
+    return _login
