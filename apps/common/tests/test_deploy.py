@@ -15,7 +15,7 @@ def run_manage(*args, **env):
 
 def test_check_deploy_clean():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING",
-                        SECRET_KEY="k7#Qz!p2Lw9@Rt5^Yb3&Nc8*Vm1(Hs4)Jd6_Fg0+Xe-Ua=Oi", ALLOWED_HOSTS="shuyin.example.cn")
+                        SECRET_KEY="k7#Qz!p2Lw9@Rt5^Yb3&Nc8*Vm1(Hs4)Jd6_Fg0+Xe-Ua=Oi-shuyin-prod", ALLOWED_HOSTS="shuyin.example.cn")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
