@@ -72,3 +72,53 @@ def login(client):
         return c
 
     return _login
+
+
+# ---- browser tests (Playwright driving Debian's Chromium; no browser download) ----
+ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parent / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh 1366×768 Chinese browser page; ``page.base`` is the live server URL."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    pg = context.new_page()
+    pg.base = live_server.url
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def shot():
+    """shot(page, name) saves a full-page screenshot under artifacts/screenshots/ (git-ignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(pg, name):
+        path = ARTIFACTS / f"{name}.png"
+        pg.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
+
+
+def browser_login(pg, user, area, password=PASSWORD):
+    pg.goto(f"{pg.base}/{area}/login/")
+    pg.fill("#id_username", user.username)
+    pg.fill("#id_password", password)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(f"{pg.base}/{area}/")

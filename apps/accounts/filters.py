@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -6,10 +7,12 @@ from apps.common.models import OperationLog
 
 from .models import LoginLog, Organization, User
 
+ACTIVE_WIDGET = forms.Select(choices=[("", _("全部")), ("true", _("启用")), ("false", _("停用"))])
+
 
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("账号/姓名/手机号"), method="search")
-    is_active = django_filters.BooleanFilter(label=_("状态"))
+    is_active = django_filters.BooleanFilter(label=_("状态"), widget=ACTIVE_WIDGET)
 
     class Meta:
         model = User
@@ -21,7 +24,7 @@ class UserFilter(django_filters.FilterSet):
 
 class OrganizationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("名称/信用代码"), method="search")
-    is_active = django_filters.BooleanFilter(label=_("状态"))
+    is_active = django_filters.BooleanFilter(label=_("状态"), widget=ACTIVE_WIDGET)
 
     class Meta:
         model = Organization
@@ -44,7 +47,7 @@ class OperationLogFilter(django_filters.FilterSet):
 
 class LoginLogFilter(django_filters.FilterSet):
     username = django_filters.CharFilter(label=_("账号"), lookup_expr="icontains")
-    success = django_filters.BooleanFilter(label=_("结果"))
+    success = django_filters.BooleanFilter(label=_("结果"), widget=forms.Select(choices=[("", _("全部")), ("true", _("成功")), ("false", _("失败"))]))
     date_from = django_filters.DateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
 

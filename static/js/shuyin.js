@@ -3,8 +3,13 @@
 (function () {
   "use strict";
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
-  function tick() {
+  // Business time is Asia/Shanghai whatever the browser's own zone.
+  function shanghaiNow() {
     var d = new Date();
+    return new Date(d.getTime() + (d.getTimezoneOffset() + 480) * 60000);
+  }
+  function tick() {
+    var d = shanghaiNow();
     var text = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
     document.querySelectorAll("[data-clock]").forEach(function (el) { el.textContent = text; });
   }
