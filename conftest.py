@@ -122,3 +122,55 @@ def browser_login(pg, user, area, password=PASSWORD):
     pg.fill("#id_password", password)
     pg.click("button[type=submit]")
     pg.wait_for_url(f"{pg.base}/{area}/")
+
+
+# ---- real Celery worker and beat against the test database ----
+@pytest.fixture
+def celery_stack(transactional_db, tmp_path):
+    """start(beat=True, scale=0.02) launches a real Celery worker (and beat) as subprocesses on this
+    test's database and Redis, with a queue of their own; they are stopped after the test.
+    ``scale`` multiplies every beat interval in shuyin/schedules.py (0.02: a minute becomes 1.2 s)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.conf import settings
+    from django.db import connection
+
+    procs = []
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shuyin.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": f"test-{uuid.uuid4().hex[:12]}",
+    }
+    root = __import__("pathlib").Path(__file__).resolve().parent
+
+    def start(*, beat: bool = True, scale: float = 0.02, concurrency: int = 1):
+        env["SHUYIN_BEAT_SCALE"] = str(scale)
+        log = open(tmp_path / "worker.log", "w")
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "shuyin", "worker", "-l", "info", "--concurrency", str(concurrency),
+             "--pool", "prefork", "--without-mingle", "--without-gossip", "--hostname", f"{env['CELERY_QUEUE']}@%h"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT))
+        if beat:
+            blog = open(tmp_path / "beat.log", "w")
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
+                 "--schedule", str(tmp_path / "beat-schedule")],
+                cwd=root, env=env, stdout=blog, stderr=subprocess.STDOUT))
+        return env
+
+    start.env = env
+    start.logs = tmp_path
+    yield start
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -1,0 +1,35 @@
+"""Timers really run: a real Celery beat schedules and a real worker executes on PostgreSQL via Redis."""
+import time
+
+import pytest
+
+from apps.common.models import Heartbeat
+
+pytestmark = [pytest.mark.celery]
+
+
+def wait_for(predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_beat_and_worker_run_the_heartbeat(celery_stack):
+    celery_stack(beat=True, scale=0.02)
+    ok = wait_for(lambda: Heartbeat.objects.filter(name="beat", count__gte=3).exists())
+    logs = "".join(p.read_text() for p in celery_stack.logs.glob("*.log"))
+    assert ok, logs[-3000:]
+
+
+def test_task_sent_from_django_runs_on_worker(celery_stack):
+    from django.test import override_settings
+
+    from apps.common.tasks import heartbeat
+
+    env = celery_stack(beat=False)
+    with override_settings(CELERY_TASK_DEFAULT_QUEUE=env["CELERY_QUEUE"]):
+        heartbeat.apply_async(args=["manual"], queue=env["CELERY_QUEUE"])
+    assert wait_for(lambda: Heartbeat.objects.filter(name="manual").exists())
