@@ -32,3 +32,25 @@ class OperationLogMiddleware:
                 ip=client_ip(request),
             )
         return response
+
+
+class DefaultLanguageMiddleware:
+    """Simplified Chinese unless the user chose another language (the language cookie set by
+    /i18n/setlang/). Unlike LocaleMiddleware, the browser's Accept-Language is ignored: an
+    English-language browser in a Chinese bank still gets the Chinese back office."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        supported = {code for code, _ in settings.LANGUAGES}
+        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        lang = lang if lang in supported else settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", lang)
+        return response

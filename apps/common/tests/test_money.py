@@ -23,3 +23,14 @@ def test_floats_refused():
 def test_format_roundtrip(value):
     text = format_cny(value).replace("¥", "").replace(",", "")
     assert Decimal(text) == value
+
+
+def test_chinese_by_default_even_for_english_browsers(client, db):
+    resp = client.get("/ops/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert resp["Content-Language"] == "zh-hans" and "密码" in resp.content.decode()
+
+
+def test_english_when_chosen(client, db):
+    client.cookies["django_language"] = "en"
+    resp = client.get("/ops/login/")
+    assert resp["Content-Language"] == "en" and "Password" in resp.content.decode()
