@@ -12,6 +12,7 @@ from django.urls import include, path
 from apps.accounts import urls as accounts_urls
 from apps.accounts.views import landing
 from apps.messaging import urls as messaging_urls
+from apps.platform_admin import urls as platform_admin_urls
 
 
 def superuser_only(request):
@@ -22,7 +23,7 @@ admin.site.has_permission = superuser_only
 admin.site.site_header = "数银在线 · Django 管理（仅超级管理员）"
 
 ops = [*accounts_urls.ops_patterns, *messaging_urls.patterns]
-platform = [*accounts_urls.platform_patterns, *messaging_urls.patterns]
+platform = [*accounts_urls.platform_patterns, *platform_admin_urls.platform_patterns, *messaging_urls.patterns]
 inst = [*accounts_urls.inst_patterns, *messaging_urls.patterns]
 
 urlpatterns = [

@@ -110,6 +110,10 @@ MENUS = [
     MenuItem("platform.sys", Area.PLATFORM, "系统管理", icon="gear", order=80),
     MenuItem("platform.sys.users", Area.PLATFORM, "用户管理", "platform:user_list", "accounts.view_user",
              parent="platform.sys", order=1),
+    MenuItem("platform.sys.roles", Area.PLATFORM, "角色管理", "platform:role_list", "accounts.view_role",
+             parent="platform.sys", order=2),
+    MenuItem("platform.sys.params", Area.PLATFORM, "系统参数", "platform:param_list", "common.view_systemparameter",
+             parent="platform.sys", order=5),
     MenuItem("platform.sys.oplog", Area.PLATFORM, "操作日志", "platform:operation_log", "common.view_operationlog",
              parent="platform.sys", order=8),
     MenuItem("platform.sys.loginlog", Area.PLATFORM, "登录日志", "platform:login_log", "accounts.view_loginlog",
@@ -121,6 +125,8 @@ MENUS = [
     MenuItem("inst.admin", Area.INST, "管理员管理", icon="people", order=10),
     MenuItem("inst.admin.staff", Area.INST, "员工账号", "inst:staff_list", "accounts.view_user",
              parent="inst.admin", order=1),
+    MenuItem("inst.admin.roles", Area.INST, "角色权限", "inst:role_list", "accounts.view_role",
+             parent="inst.admin", order=2),
     MenuItem("inst.admin.units", Area.INST, "下级机构", "inst:unit_list", "accounts.view_organization",
              parent="inst.admin", order=3),
     MenuItem("inst.msg", Area.INST, "站内信", "inst:message_list", "accounts.access_inst", icon="envelope", order=90),
@@ -128,7 +134,11 @@ MENUS = [
 
 ROLE_GRANTS = {
     "sysadmin": ["accounts.view_organization", "accounts.view_user", "accounts.view_loginlog",
-                 "common.view_operationlog"],
-    "inst_admin": ["accounts.view_user", "accounts.view_organization"],
+                 "common.view_operationlog", "accounts.add_user", "accounts.change_user", "accounts.view_role",
+                 "accounts.add_role", "accounts.change_role", "common.view_systemparameter",
+                 "common.change_parameters"],
+    "inst_admin": ["accounts.view_user", "accounts.view_organization", "accounts.add_user", "accounts.change_user",
+                   "accounts.view_role", "accounts.add_role", "accounts.change_role", "accounts.add_organization",
+                   "accounts.change_organization", "accounts.delete_organization"],
     "inst_viewer": ["accounts.view_user", "accounts.view_organization"],
 }

@@ -31,3 +31,100 @@ class AreaAuthenticationForm(AuthenticationForm):
                 success=False, reason="登录区域不符",
             )
             raise forms.ValidationError(self.error_messages["wrong_area"], code="wrong_area")
+
+
+# ---- administration forms (platform site and institution back office) ----
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.contrib.auth.password_validation import validate_password  # noqa: E402
+
+from .models import DataScope, Organization, Role, User, mobile_validator  # noqa: E402
+
+
+class StaffForm(forms.Form):
+    username = forms.RegexField(label=_("账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30,
+                                error_messages={"invalid": _("账号只能包含字母、数字、下划线、点和横线，3–30 位。")})
+    real_name = forms.CharField(label=_("姓名"), max_length=50)
+    mobile = forms.CharField(label=_("手机号"), max_length=11, validators=[mobile_validator])
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    organization = forms.ModelChoiceField(label=_("所属机构"), queryset=Organization.objects.none(),
+                                          empty_label=_("请选择"))
+    roles = forms.ModelMultipleChoiceField(label=_("角色"), queryset=Role.objects.none(),
+                                           widget=forms.CheckboxSelectMultiple)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(render_value=False), required=False,
+                               help_text=_("至少 10 位，须同时包含字母和数字；编辑时留空表示不修改"))
+
+    def __init__(self, *args, organizations, roles, editing: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        self.fields["organization"].queryset = organizations
+        self.fields["roles"].queryset = roles
+        if editing is not None:
+            self.fields["username"].disabled = True
+            self.fields["password"].widget = forms.HiddenInput()
+        else:
+            self.fields["password"].required = True
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if self.editing is None and User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("该账号已被使用，请换一个。"))
+        return username
+
+    def clean(self):
+        data = super().clean()
+        if self.editing is None and data.get("password"):
+            try:
+                validate_password(data["password"], User(username=data.get("username", ""),
+                                                           real_name=data.get("real_name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password, self.user)
+        return password
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("角色名称"), max_length=50)
+    code = forms.SlugField(label=_("角色代码"), max_length=40,
+                           error_messages={"invalid": _("角色代码只能包含字母、数字、下划线和横线。")})
+    data_scope = forms.TypedChoiceField(label=_("数据范围"), choices=DataScope.choices, coerce=int)
+    permissions = forms.MultipleChoiceField(label=_("权限"), widget=forms.CheckboxSelectMultiple, required=False)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, grantable: set[str], editing: Role | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = {f"{p.content_type.app_label}.{p.codename}": p.name
+                 for p in Permission.objects.select_related("content_type")}
+        self.fields["permissions"].choices = sorted(((c, f"{names.get(c, c)}（{c}）") for c in grantable),
+                                                    key=lambda x: x[0])
+        if editing is not None:
+            self.fields["code"].disabled = True
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=100)
+    code = forms.SlugField(label=_("机构编码"), max_length=40,
+                           error_messages={"invalid": _("机构编码只能包含字母、数字、下划线和横线。")})
+    parent = forms.ModelChoiceField(label=_("上级机构"), queryset=Organization.objects.none(), empty_label=None)
+    contact_name = forms.CharField(label=_("负责人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+
+    def __init__(self, *args, parents, editing: Organization | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents
+        if editing is not None:
+            self.fields["code"].disabled = True
+            self.fields["parent"].disabled = True

@@ -9,6 +9,7 @@ from .models import Area
 
 AREA_PREFIXES = {f"/{a.value}/": a.value for a in Area}
 LOGIN_AT_KEY = "shuyin_login_at"
+EPOCH_KEY = "shuyin_session_epoch"
 
 
 def area_of_path(path: str) -> str:
@@ -30,7 +31,9 @@ class SessionTimeoutMiddleware:
         request.area = area_of_path(request.path)
         if request.user.is_authenticated:
             login_at = request.session.get(LOGIN_AT_KEY)
-            if login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+            expired = login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS
+            revoked = request.session.get(EPOCH_KEY, 0) != request.user.session_epoch
+            if expired or revoked:
                 logout(request)
                 if request.area:
                     return redirect(f"{reverse(request.area + ':login')}?expired=1")

@@ -124,6 +124,8 @@ class User(AbstractUser):
     )
     last_login_ip = models.GenericIPAddressField(_("最后登录IP"), null=True, blank=True)
     previous_login = models.DateTimeField(_("上次登录时间"), null=True, blank=True)
+    # Bumped by "force sign-out": sessions that carry an older epoch are ended on their next request.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

@@ -70,3 +70,19 @@ def user_get_for_user(*, user, pk: int) -> User:
 
 def institution_list() -> QuerySet:
     return Organization.objects.filter(kind=Organization.Kind.INSTITUTION).select_related("region", "parent")
+
+
+def role_list_for_user(*, user) -> QuerySet:
+    """The roles this administrator manages: its institution's, or 数银's own."""
+    from .models import Role
+
+    org = user.organization
+    if org is None:
+        return Role.objects.none()
+    qs = Role.objects.filter(organization_id=org.root_id) if org.is_institution else Role.objects.filter(
+        organization__isnull=True)
+    return qs.prefetch_related("permissions__content_type")
+
+
+def role_get_for_user(*, user, pk: int):
+    return get_object_or_404(role_list_for_user(user=user), pk=pk)

@@ -95,3 +95,130 @@ def access_sync() -> None:
             code=item.code, area=item.area, title=item.title, url_name=item.url_name, permission=item.perm,
             parent=existing.get(item.parent) if item.parent else None, icon=item.icon, order=item.order,
         )
+
+
+# ---- administration of staff, roles and units (platform site and institution back office) ----
+
+from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+from django.db.models import F  # noqa: E402
+
+from .access import institution_grantable_perms  # noqa: E402
+from .models import Area  # noqa: E402
+
+
+def grantable_permission_codes(*, actor) -> set[str]:
+    """Codes an administrator may put into roles: 数银's admins any project code (but not
+    platform-admin codes into institution roles); an institution only what 数银 allows."""
+    if actor.organization and actor.organization.is_institution:
+        return institution_grantable_perms()
+    codes = {f"{p.content_type.app_label}.{p.codename}"
+             for p in Permission.objects.select_related("content_type").filter(content_type__app_label__in=_project_labels())}
+    return codes
+
+
+def _project_labels() -> set[str]:
+    return {c.label for c in django_apps.get_app_configs() if c.name.startswith("apps.")}
+
+
+def assignable_roles(*, actor):
+    """Roles an administrator may give to staff: the institution's own roles, or 数银's roles."""
+    org = actor.organization
+    if org.is_institution:
+        return Role.objects.filter(organization_id=org.root_id, is_active=True)
+    return Role.objects.filter(organization__isnull=True, is_active=True)
+
+
+@transaction.atomic
+def role_save(*, actor, role: Role | None, name: str, code: str, data_scope: int, permission_codes, is_active: bool,
+              description: str = "") -> Role:
+    allowed = grantable_permission_codes(actor=actor)
+    wanted = set(permission_codes)
+    if not wanted <= allowed:
+        raise PermissionDenied(f"codes not grantable: {sorted(wanted - allowed)}")
+    org = actor.organization
+    owner = Organization.objects.get(pk=org.root_id) if org.is_institution else None
+    if role is None:
+        if Role.objects.filter(organization=owner, code=code).exists():
+            raise ValidationError({"code": "角色代码已存在，请换一个。"})
+        role = Role(organization=owner, code=code)
+    elif role.organization_id != (owner.pk if owner else None):
+        raise PermissionDenied("role of another organisation")
+    if owner is not None:
+        wanted.add("accounts.access_inst")  # an institution role always opens the back office
+        role.area = Area.INST
+    else:
+        role.area = Area.PLATFORM if "accounts.access_platform" in wanted else Area.OPS
+    role.name, role.data_scope, role.is_active, role.description = name, data_scope, is_active, description
+    role.save()
+    role.permissions.set(permissions_by_codes(wanted))
+    return role
+
+
+@transaction.atomic
+def staff_save(*, actor, user: User | None, username: str, real_name: str, mobile: str, email: str,
+               organization: Organization, roles, superior: User | None = None, password: str | None = None) -> User:
+    """Create or edit a staff account within the actor's reach (organisation in scope, roles assignable)."""
+    from .selectors import organization_list_for_user
+
+    if not organization_list_for_user(user=actor).filter(pk=organization.pk).exists():
+        raise PermissionDenied("organisation out of scope")
+    allowed_roles = set(assignable_roles(actor=actor).values_list("pk", flat=True))
+    if any(r.pk not in allowed_roles for r in roles):
+        raise PermissionDenied("role not assignable")
+    if user is None:
+        user = user_create(username=username, password=password, real_name=real_name, organization=organization,
+                           roles=list(roles), mobile=mobile, email=email, superior=superior)
+        return user
+    user.real_name, user.mobile, user.email, user.organization, user.superior = (
+        real_name, mobile, email, organization, superior)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.roles.set(roles)
+    return user
+
+
+def staff_set_active(*, actor, user: User, active: bool) -> None:
+    if user.pk == actor.pk and not active:
+        raise ValidationError("不能停用自己的账号。")
+    User.objects.filter(pk=user.pk).update(is_active=active, session_epoch=F("session_epoch") + (0 if active else 1))
+
+
+def staff_set_password(*, actor, user: User, password: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password, user)
+    user.set_password(password)
+    user.session_epoch += 1
+    user.save(update_fields=["password", "session_epoch"])
+
+
+def staff_force_logout(*, actor, user: User) -> None:
+    """End every session of ``user`` at its next request."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+
+
+@transaction.atomic
+def unit_save(*, actor, unit: Organization | None, parent: Organization, name: str, code: str, region=None,
+              contact_name: str = "", contact_phone: str = "", address: str = "") -> Organization:
+    """Add or edit a sub-institution (下级机构) under a unit the actor may see."""
+    from .selectors import organization_list_for_user
+
+    if not organization_list_for_user(user=actor).filter(pk=parent.pk).exists():
+        raise PermissionDenied("parent out of scope")
+    if unit is None:
+        if Organization.objects.filter(code=code).exists():
+            raise ValidationError({"code": "机构编码已存在，请换一个。"})
+        return organization_create(name=name, code=code, kind=parent.kind, parent=parent, region=region,
+                                   contact_name=contact_name, contact_phone=contact_phone, address=address)
+    unit.name, unit.region = name, region
+    unit.contact_name, unit.contact_phone, unit.address = contact_name, contact_phone, address
+    unit.save()
+    return unit
+
+
+def unit_delete(*, actor, unit: Organization) -> None:
+    if unit.parent_id is None:
+        raise ValidationError("不能删除机构本身。")
+    if unit.children.exists() or unit.users.exists():
+        raise ValidationError("该下级机构仍有下级机构或员工，请先移走后再删除。")
+    unit.delete()

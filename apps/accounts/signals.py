@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from apps.common.middleware import client_ip
 
-from .middleware import LOGIN_AT_KEY
+from .middleware import EPOCH_KEY, LOGIN_AT_KEY
 from .models import LoginLog
 
 
@@ -14,6 +14,7 @@ def on_login(sender, request, user, **kwargs):
     if request is None:
         return
     request.session[LOGIN_AT_KEY] = time.time()
+    request.session[EPOCH_KEY] = user.session_epoch
     ip = client_ip(request)
     type(user).objects.filter(pk=user.pk).update(last_login_ip=ip)
     LoginLog.objects.create(

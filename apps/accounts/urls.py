@@ -1,7 +1,7 @@
 """URL patterns of this app, grouped by the web area that mounts them (see shuyin/urls.py)."""
 from django.urls import path
 
-from . import views
+from . import views, views_admin
 
 
 def auth_patterns():
@@ -19,6 +19,14 @@ platform_patterns = auth_patterns() + [
     path("institutions/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/new/", views_admin.staff_create, name="user_create"),
+    path("users/<int:pk>/edit/", views_admin.staff_edit, name="user_edit"),
+    path("users/<int:pk>/toggle/", views_admin.staff_toggle, name="user_toggle"),
+    path("users/<int:pk>/password/", views_admin.staff_password, name="user_password"),
+    path("users/<int:pk>/logout/", views_admin.staff_force_logout, name="user_force_logout"),
+    path("roles/", views_admin.role_list, name="role_list"),
+    path("roles/new/", views_admin.role_create, name="role_create"),
+    path("roles/<int:pk>/edit/", views_admin.role_edit, name="role_edit"),
     path("logs/operations/", views.operation_log, name="operation_log"),
     path("logs/logins/", views.login_log, name="login_log"),
 ]
@@ -26,6 +34,17 @@ platform_patterns = auth_patterns() + [
 inst_patterns = auth_patterns() + [
     path("staff/", views.user_list, name="staff_list"),
     path("staff/<int:pk>/", views.user_detail, name="staff_detail"),
+    path("staff/new/", views_admin.staff_create, name="staff_create"),
+    path("staff/<int:pk>/edit/", views_admin.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/toggle/", views_admin.staff_toggle, name="staff_toggle"),
+    path("staff/<int:pk>/password/", views_admin.staff_password, name="staff_password"),
+    path("staff/<int:pk>/logout/", views_admin.staff_force_logout, name="staff_force_logout"),
+    path("roles/", views_admin.role_list, name="role_list"),
+    path("roles/new/", views_admin.role_create, name="role_create"),
+    path("roles/<int:pk>/edit/", views_admin.role_edit, name="role_edit"),
+    path("units/new/", views_admin.unit_create, name="unit_create"),
+    path("units/<int:pk>/edit/", views_admin.unit_edit, name="unit_edit"),
+    path("units/<int:pk>/delete/", views_admin.unit_delete, name="unit_delete"),
     path("units/", views.organization_list, name="unit_list"),
     path("units/<int:pk>/", views.organization_detail, name="unit_detail"),
 ]

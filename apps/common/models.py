@@ -50,3 +50,31 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = _("定时任务心跳")
         verbose_name_plural = _("定时任务心跳")
+
+
+class SystemParameter(models.Model):
+    """The current value of a declared system parameter (see apps/common/params.py)."""
+
+    key = models.CharField(_("参数键"), max_length=100, unique=True)
+    value = models.CharField(_("参数值"), max_length=500)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("系统参数")
+        verbose_name_plural = _("系统参数")
+        permissions = [("change_parameters", _("修改系统参数"))]
+
+
+class SystemParameterChange(models.Model):
+    key = models.CharField(_("参数键"), max_length=100, db_index=True)
+    old_value = models.CharField(_("原值"), max_length=500)
+    new_value = models.CharField(_("新值"), max_length=500)
+    reason = models.CharField(_("修改原因"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("参数修改记录")
+        verbose_name_plural = _("参数修改记录")
+        ordering = ["-id"]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.messaging",
     "apps.products",
+    "apps.platform_admin",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +126,7 @@ PASSWORD_HASHERS = [
 ]
 
 # Login lockout (django-axes): 5 failures per user+IP lock the account for 30 minutes.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_FAILURE_LIMIT = "apps.accounts.params.login_failure_limit"  # system parameter, effective at once
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -1,0 +1,37 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from apps.accounts.permissions import area_view
+from apps.common.models import SystemParameterChange
+from apps.common.params import declared_params, param_set, params_get_many
+
+from .forms import ParamForm
+
+
+@area_view("common.view_systemparameter")
+def param_list(request):
+    specs = declared_params()
+    values = params_get_many()
+    groups: dict[str, list] = {}
+    for key, spec in sorted(specs.items()):
+        groups.setdefault(spec.group, []).append({"spec": spec, "value": values[key]})
+    recent = SystemParameterChange.objects.select_related("changed_by")[:20]
+    return render(request, "platform_admin/param_list.html", {"groups": groups, "recent": recent})
+
+
+@area_view("common.change_parameters")
+def param_edit(request, key: str):
+    spec = declared_params().get(key)
+    if spec is None:
+        raise Http404
+    current = params_get_many([key])[key]
+    form = ParamForm(request.POST or None, param=spec, initial={"value": spec.dump(current)})
+    if request.method == "POST" and form.is_valid():
+        param_set(key=key, raw=form.cleaned_data["value"], user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("参数“%(l)s”已修改，立即生效。") % {"l": spec.label})
+        return redirect("platform:param_list")
+    history = SystemParameterChange.objects.filter(key=key).select_related("changed_by")[:50]
+    return render(request, "platform_admin/param_edit.html",
+                  {"form": form, "spec": spec, "current": current, "history": history})
