@@ -28,6 +28,7 @@ inst = [*accounts_urls.inst_patterns, *messaging_urls.patterns]
 
 urlpatterns = [
     path("", landing, name="landing"),
+    *accounts_urls.public_patterns,
     path("ops/", include((ops, "ops"))),
     path("platform/", include((platform, "platform"))),
     path("inst/", include((inst, "inst"))),

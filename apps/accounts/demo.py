@@ -26,8 +26,8 @@ PLATFORM_USERS = [
 # code, name, region code (district), credit code
 INSTITUTIONS = [
     ("inst1", "深圳前海信贷服务有限公司", "440305", "91440300MA5DAAAA1X"),
-    ("inst2", "杭州西湖小额贷款有限公司", "330106", "91330100MA2BBBBB2Y"),
-    ("inst3", "成都锦江融资担保有限公司", "510104", "91510100MA6CCCCC3Z"),
+    ("inst2", "杭州西湖小额贷款有限公司", "330106", "91330100MA2BBBBB2R"),
+    ("inst3", "成都锦江融资担保有限公司", "510104", "91510100MA6CCCCC33"),
 ]
 
 

@@ -128,3 +128,63 @@ class UnitForm(forms.Form):
         if editing is not None:
             self.fields["code"].disabled = True
             self.fields["parent"].disabled = True
+
+
+# ---- institution onboarding ----
+from apps.common.files import sniff  # noqa: E402
+from apps.common.validators import validate_uscc  # noqa: E402
+from apps.regions.forms import CityChoiceField  # noqa: E402
+
+
+class JoinForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=100)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, validators=[validate_uscc],
+                                  help_text=_("18 位，见营业执照"))
+    region = CityChoiceField(label=_("所在城市"))
+    address = forms.CharField(label=_("详细地址"), max_length=200)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_mobile = forms.CharField(label=_("联系人手机号"), max_length=11, validators=[mobile_validator])
+    admin_username = forms.RegexField(label=_("希望使用的管理员账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30,
+                                      error_messages={"invalid": _("账号只能包含字母、数字、下划线、点和横线，3–30 位。")})
+    licence = forms.FileField(label=_("营业执照（PDF/JPG/PNG，10 MB 以内）"))
+
+    def clean_credit_code(self):
+        code = self.cleaned_data["credit_code"].strip().upper()
+        if Organization.objects.filter(credit_code=code).exists():
+            raise forms.ValidationError(_("该统一社会信用代码的机构已入驻，请直接登录机构后台。"))
+        return code
+
+    def clean_admin_username(self):
+        name = self.cleaned_data["admin_username"]
+        if User.objects.filter(username__iexact=name).exists():
+            raise forms.ValidationError(_("该账号已被使用，请换一个。"))
+        return name
+
+    def clean_licence(self):
+        upload = self.cleaned_data["licence"]
+        sniff(upload)
+        return upload
+
+
+class ApproveForm(forms.Form):
+    code = forms.SlugField(label=_("机构编码"), max_length=40,
+                           error_messages={"invalid": _("机构编码只能包含字母、数字、下划线和横线。")})
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("驳回原因"), max_length=200)
+
+
+class InstitutionCreateForm(forms.Form):
+    name = forms.CharField(label=_("机构名称"), max_length=100)
+    code = forms.SlugField(label=_("机构编码"), max_length=40)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
+    region = CityChoiceField(label=_("所在城市"))
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    admin_username = forms.RegexField(label=_("管理员账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30)
+    admin_real_name = forms.CharField(label=_("管理员姓名"), max_length=50)
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 
 from apps.common.models import TimeStampedModel
 
@@ -183,3 +184,42 @@ class LoginLog(models.Model):
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
         ordering = ["-id"]
+
+
+class InstitutionApplication(TimeStampedModel):
+    """An institution's online application to join (机构入驻申请), reviewed by 数银."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("已驳回")
+
+    reference = models.CharField(_("申请编号"), max_length=32, unique=True)
+    name = models.CharField(_("机构名称"), max_length=100)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地区"))
+    address = models.CharField(_("地址"), max_length=200)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_mobile = models.CharField(_("联系人手机号"), max_length=11, validators=[mobile_validator])
+    admin_username = models.CharField(_("管理员账号"), max_length=30)
+    licence_file = models.CharField(_("营业执照"), max_length=200)
+    status = FSMField(_("状态"), default=Status.PENDING, choices=Status.choices, protected=True)
+    reject_reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    organization = models.OneToOneField(Organization, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="join_application")
+
+    class Meta:
+        verbose_name = _("机构入驻申请")
+        verbose_name_plural = _("机构入驻申请")
+        ordering = ["-id"]
+        permissions = [("review_institutionapplication", _("审核机构入驻申请"))]
+
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self, reason: str):
+        self.reject_reason = reason

@@ -222,3 +222,84 @@ def unit_delete(*, actor, unit: Organization) -> None:
     if unit.children.exists() or unit.users.exists():
         raise ValidationError("该下级机构仍有下级机构或员工，请先移走后再删除。")
     unit.delete()
+
+
+# ---- institution onboarding (online join → 数银 review → activation link → first sign-in) ----
+import secrets  # noqa: E402
+
+from django.contrib.auth.tokens import PasswordResetTokenGenerator  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.encoding import force_bytes  # noqa: E402
+from django.utils.http import urlsafe_base64_encode  # noqa: E402
+
+from apps.common.files import private_save  # noqa: E402
+
+from .models import InstitutionApplication  # noqa: E402
+
+activation_tokens = PasswordResetTokenGenerator()
+
+
+def institution_application_submit(*, name, credit_code, region, address, contact_name, contact_mobile,
+                                   admin_username, licence) -> InstitutionApplication:
+    """Store an online application (the licence file is checked by content first)."""
+    path = private_save(licence, folder="licences")
+    return InstitutionApplication.objects.create(
+        reference=secrets.token_urlsafe(12), name=name, credit_code=credit_code, region=region, address=address,
+        contact_name=contact_name, contact_mobile=contact_mobile, admin_username=admin_username,
+        licence_file=path)
+
+
+def activation_path(user: User) -> str:
+    """The one-time link with which a new institution admin sets a password (valid until used)."""
+    return f"/inst/activate/{urlsafe_base64_encode(force_bytes(user.pk))}/{activation_tokens.make_token(user)}/"
+
+
+def institution_create(*, actor, name: str, code: str, credit_code: str, region, address: str = "",
+                       contact_name: str = "", contact_phone: str = "", admin_username: str,
+                       admin_real_name: str, admin_mobile: str = "", admin_password: str | None = None):
+    """Create an institution with its template roles and an admin account (unusable password when none is
+    given: the admin activates the account through ``activation_path``)."""
+    if Organization.objects.filter(code=code).exists():
+        raise ValidationError({"code": "机构编码已存在，请换一个。"})
+    if User.objects.filter(username__iexact=admin_username).exists():
+        raise ValidationError({"admin_username": "该管理员账号已被使用，请换一个。"})
+    org = organization_create(code=code, name=name, kind=Organization.Kind.INSTITUTION, region=region,
+                              credit_code=credit_code, address=address, contact_name=contact_name,
+                              contact_phone=contact_phone)
+    admin = user_create(username=admin_username, password=admin_password, real_name=admin_real_name,
+                        organization=org, roles=[institution_role(org, "inst_admin")], mobile=admin_mobile)
+    return org, admin
+
+
+@transaction.atomic
+def institution_application_approve(*, actor, application_id: int, code: str):
+    app = InstitutionApplication.objects.select_for_update().get(pk=application_id)
+    if app.status != InstitutionApplication.Status.PENDING:
+        raise ValidationError("该申请已处理，无需重复审核。")
+    org, admin = institution_create(
+        actor=actor, name=app.name, code=code, credit_code=app.credit_code, region=app.region, address=app.address,
+        contact_name=app.contact_name, contact_phone=app.contact_mobile, admin_username=app.admin_username,
+        admin_real_name=app.contact_name, admin_mobile=app.contact_mobile)
+    app.approve()
+    app.organization, app.reviewed_by, app.reviewed_at = org, actor, timezone.now()
+    app.save()
+    return app, admin
+
+
+@transaction.atomic
+def institution_application_reject(*, actor, application_id: int, reason: str):
+    app = InstitutionApplication.objects.select_for_update().get(pk=application_id)
+    if app.status != InstitutionApplication.Status.PENDING:
+        raise ValidationError("该申请已处理，无需重复审核。")
+    app.reject(reason)
+    app.reviewed_by, app.reviewed_at = actor, timezone.now()
+    app.save()
+    return app
+
+
+def institution_set_active(*, actor, institution: Organization, active: bool) -> None:
+    """Suspend or resume an institution: its whole tree cannot sign in while suspended."""
+    Organization.objects.filter(path__startswith=institution.path).update(is_active=active)
+    if not active:
+        User.objects.filter(organization__path__startswith=institution.path).update(
+            session_epoch=F("session_epoch") + 1)

@@ -1,7 +1,7 @@
 """URL patterns of this app, grouped by the web area that mounts them (see shuyin/urls.py)."""
 from django.urls import path
 
-from . import views, views_admin
+from . import views, views_admin, views_onboarding
 
 
 def auth_patterns():
@@ -17,6 +17,12 @@ ops_patterns = auth_patterns()
 platform_patterns = auth_patterns() + [
     path("institutions/", views.organization_list, name="organization_list"),
     path("institutions/<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("institutions/new/", views_onboarding.institution_create, name="institution_create"),
+    path("institutions/<int:pk>/toggle/", views_onboarding.institution_toggle, name="institution_toggle"),
+    path("institutions/applications/", views_onboarding.application_list, name="application_list"),
+    path("institutions/applications/<int:pk>/", views_onboarding.application_detail, name="application_detail"),
+    path("institutions/applications/<int:pk>/licence/", views_onboarding.application_licence,
+         name="application_licence"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/new/", views_admin.staff_create, name="user_create"),
@@ -32,6 +38,7 @@ platform_patterns = auth_patterns() + [
 ]
 
 inst_patterns = auth_patterns() + [
+    path("activate/<str:uidb64>/<str:token>/", views_onboarding.activate, name="activate"),
     path("staff/", views.user_list, name="staff_list"),
     path("staff/<int:pk>/", views.user_detail, name="staff_detail"),
     path("staff/new/", views_admin.staff_create, name="staff_create"),
@@ -47,4 +54,10 @@ inst_patterns = auth_patterns() + [
     path("units/<int:pk>/delete/", views_admin.unit_delete, name="unit_delete"),
     path("units/", views.organization_list, name="unit_list"),
     path("units/<int:pk>/", views.organization_detail, name="unit_detail"),
+]
+
+# Public (no area): the online join page for institutions.
+public_patterns = [
+    path("join/", views_onboarding.join, name="join"),
+    path("join/<str:reference>/", views_onboarding.join_status, name="join_status"),
 ]
