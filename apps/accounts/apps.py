@@ -13,6 +13,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与权限"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
 
         post_migrate.connect(_sync_access, sender=self, dispatch_uid="accounts_access_sync")

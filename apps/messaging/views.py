@@ -18,6 +18,7 @@ def _area_perm(view):
         return area_view(AREA_PERMS[request.area])(view)(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
+    wrapper.required_perms = ("accounts.access_<area>",)
     return wrapper
 
 

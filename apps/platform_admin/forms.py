@@ -22,3 +22,18 @@ class ParamForm(forms.Form):
 
     def clean_value(self):
         return self.param.parse(self.cleaned_data["value"])
+
+
+class BroadcastForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=200)
+    body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 6}))
+    institutions = forms.ModelMultipleChoiceField(
+        label=_("接收机构"), required=False, widget=forms.SelectMultiple(attrs={"size": 8}),
+        queryset=None, help_text=_("不选表示发送给全部合作机构"))
+
+    def __init__(self, *args, **kwargs):
+        from apps.accounts.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["institutions"].queryset = Organization.objects.filter(
+            kind=Organization.Kind.INSTITUTION, parent__isnull=True, is_active=True).order_by("name")

@@ -35,3 +35,18 @@ def param_edit(request, key: str):
     history = SystemParameterChange.objects.filter(key=key).select_related("changed_by")[:50]
     return render(request, "platform_admin/param_edit.html",
                   {"form": form, "spec": spec, "current": current, "history": history})
+
+
+@area_view("messaging.add_message")
+def broadcast(request):
+    from .forms import BroadcastForm
+    from .services import broadcast_to_institutions
+
+    form = BroadcastForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        count = broadcast_to_institutions(sender=request.user, title=d["title"], body=d["body"],
+                                          institutions=list(d["institutions"]))
+        messages.success(request, _("公告已发送给 %(n)d 位机构员工。") % {"n": count})
+        return redirect("platform:broadcast")
+    return render(request, "platform_admin/broadcast.html", {"form": form})
