@@ -101,6 +101,7 @@ def institution_grantable_perms() -> set[str]:
 MENUS = [
     # 数银业务
     MenuItem("ops.home", Area.OPS, "工作台", "ops:home", "accounts.access_ops", icon="speedometer2", order=1),
+    MenuItem("ops.me", Area.OPS, "我的资料", "ops:my_profile", "accounts.access_ops", icon="person", order=95),
     MenuItem("ops.msg", Area.OPS, "站内信", "ops:message_list", "accounts.access_ops", icon="envelope", order=90),
     # 平台管理后台
     MenuItem("platform.home", Area.PLATFORM, "首页", "platform:home", "accounts.access_platform", icon="house", order=1),
@@ -109,6 +110,8 @@ MENUS = [
              "accounts.view_organization", parent="platform.org", order=1),
     MenuItem("platform.org.applications", Area.PLATFORM, "入驻审核", "platform:application_list",
              "accounts.review_institutionapplication", parent="platform.org", order=2),
+    MenuItem("platform.org.verify", Area.PLATFORM, "实名认证审核", "platform:verification_list",
+             "accounts.review_realname", parent="platform.org", order=3),
     MenuItem("platform.sys", Area.PLATFORM, "系统管理", icon="gear", order=80),
     MenuItem("platform.sys.users", Area.PLATFORM, "用户管理", "platform:user_list", "accounts.view_user",
              parent="platform.sys", order=1),
@@ -120,6 +123,8 @@ MENUS = [
              parent="platform.sys", order=8),
     MenuItem("platform.sys.loginlog", Area.PLATFORM, "登录日志", "platform:login_log", "accounts.view_loginlog",
              parent="platform.sys", order=9),
+    MenuItem("platform.me", Area.PLATFORM, "我的资料", "platform:my_profile", "accounts.access_platform",
+             icon="person", order=95),
     MenuItem("platform.msg", Area.PLATFORM, "站内信", "platform:message_list", "accounts.access_platform",
              icon="envelope", order=90),
     # 机构后台
@@ -129,6 +134,11 @@ MENUS = [
              parent="inst.admin", order=1),
     MenuItem("inst.admin.roles", Area.INST, "角色权限", "inst:role_list", "accounts.view_role",
              parent="inst.admin", order=2),
+    MenuItem("inst.info", Area.INST, "基本信息", icon="building", order=5),
+    MenuItem("inst.info.org", Area.INST, "机构信息与实名认证", "inst:institution_profile", "accounts.access_inst",
+             parent="inst.info", order=1),
+    MenuItem("inst.info.me", Area.INST, "我的资料", "inst:my_profile", "accounts.access_inst",
+             parent="inst.info", order=2),
     MenuItem("inst.admin.units", Area.INST, "下级机构", "inst:unit_list", "accounts.view_organization",
              parent="inst.admin", order=3),
     MenuItem("inst.msg", Area.INST, "站内信", "inst:message_list", "accounts.access_inst", icon="envelope", order=90),
@@ -139,7 +149,7 @@ ROLE_GRANTS = {
                  "common.view_operationlog", "accounts.add_user", "accounts.change_user", "accounts.view_role",
                  "accounts.add_role", "accounts.change_role", "common.view_systemparameter",
                  "common.change_parameters", "accounts.review_institutionapplication",
-                 "accounts.add_organization", "accounts.change_organization"],
+                 "accounts.add_organization", "accounts.change_organization", "accounts.review_realname"],
     "inst_admin": ["accounts.view_user", "accounts.view_organization", "accounts.add_user", "accounts.change_user",
                    "accounts.view_role", "accounts.add_role", "accounts.change_role", "accounts.add_organization",
                    "accounts.change_organization", "accounts.delete_organization"],

@@ -188,3 +188,57 @@ class InstitutionCreateForm(forms.Form):
 
     def clean_credit_code(self):
         return self.cleaned_data["credit_code"].strip().upper()
+
+
+# ---- profile and verification ----
+from apps.common.validators import validate_resident_id  # noqa: E402
+
+from .models import RealNameVerification  # noqa: E402
+
+
+class ProfileForm(forms.Form):
+    real_name = forms.CharField(label=_("姓名"), max_length=50)
+    mobile = forms.CharField(label=_("手机号"), max_length=11, validators=[mobile_validator])
+    email = forms.EmailField(label=_("邮箱"), required=False)
+
+
+class VerificationForm(forms.Form):
+    subject = forms.ChoiceField(label=_("认证对象"), choices=RealNameVerification.Subject.choices)
+    user = forms.ModelChoiceField(label=_("信贷员"), queryset=User.objects.none(), required=False,
+                                  help_text=_("认证对象为信贷员时选择"))
+    real_name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, validators=[validate_resident_id])
+    id_photo = forms.FileField(label=_("身份证照片（PDF/JPG/PNG，10 MB 以内）"))
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = staff
+
+    def clean_id_number(self):
+        return self.cleaned_data["id_number"].strip().upper()
+
+    def clean_id_photo(self):
+        upload = self.cleaned_data["id_photo"]
+        sniff(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("subject") == RealNameVerification.Subject.STAFF and not data.get("user"):
+            self.add_error("user", _("请选择要认证的信贷员。"))
+        if data.get("subject") == RealNameVerification.Subject.HEAD:
+            data["user"] = None
+        return data
+
+
+class InstitutionEditForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "short_name", "credit_code", "address", "contact_name", "contact_phone", "head_mobile",
+                  "follower"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follower"].queryset = User.objects.filter(
+            is_active=True, roles__code="of", roles__organization__isnull=True).distinct()
+        self.fields["credit_code"].validators.append(validate_uscc)

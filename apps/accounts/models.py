@@ -52,6 +52,12 @@ class Organization(TimeStampedModel):
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    head_name = models.CharField(_("负责人/法定代表人"), max_length=50, blank=True)
+    head_mobile = models.CharField(_("负责人手机号"), max_length=11, blank=True, validators=[mobile_validator])
+    follower = models.ForeignKey(
+        "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_institutions",
+        verbose_name=_("跟单经理"), help_text=_("数银负责该机构的跟单经理，显示在机构后台顶部"),
+    )
 
     class Meta:
         verbose_name = _("机构")
@@ -70,6 +76,13 @@ class Organization(TimeStampedModel):
     @property
     def root_id(self) -> int:
         return int(self.path.strip("/").split("/")[0]) if self.path else self.pk
+
+    @property
+    def root_follower(self):
+        """The 跟单经理 assigned to this unit's legal entity (the root of its tree)."""
+        if self.parent_id is None:
+            return self.follower
+        return User.objects.filter(followed_institutions__pk=self.root_id).first()
 
     @property
     def is_institution(self) -> bool:
@@ -223,3 +236,49 @@ class InstitutionApplication(TimeStampedModel):
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
     def reject(self, reason: str):
         self.reject_reason = reason
+
+
+class RealNameVerification(TimeStampedModel):
+    """Real-name verification of an institution's head (负责人) or one of its loan officers,
+    submitted by the institution and decided by 数银."""
+
+    class Subject(models.TextChoices):
+        HEAD = "head", _("负责人/法定代表人")
+        STAFF = "staff", _("信贷员")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        VERIFIED = "verified", _("已认证")
+        REJECTED = "rejected", _("已驳回")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="verifications",
+                                     verbose_name=_("机构"))
+    subject = models.CharField(_("认证对象"), max_length=8, choices=Subject.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="verifications",
+                             verbose_name=_("员工"))
+    real_name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    id_photo = models.CharField(_("身份证照片"), max_length=200)
+    status = FSMField(_("状态"), default=Status.PENDING, choices=Status.choices)
+    reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("实名认证")
+        verbose_name_plural = _("实名认证")
+        ordering = ["-id"]
+        permissions = [("review_realname", _("审核机构实名认证"))]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "subject", "user"], condition=models.Q(status="pending"),
+                                    name="one_pending_verification", nulls_distinct=False),
+        ]
+
+    @transition(field=status, source=Status.PENDING, target=Status.VERIFIED)
+    def verify(self):
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self, reason: str):
+        self.reason = reason

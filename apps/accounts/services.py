@@ -303,3 +303,63 @@ def institution_set_active(*, actor, institution: Organization, active: bool) ->
     if not active:
         User.objects.filter(organization__path__startswith=institution.path).update(
             session_epoch=F("session_epoch") + 1)
+
+
+# ---- real-name verification of institution heads and loan officers ----
+from .models import RealNameVerification  # noqa: E402
+
+
+def verification_submit(*, actor, organization: Organization, subject: str, user: User | None, real_name: str,
+                        id_number: str, id_photo) -> RealNameVerification:
+    """An institution submits its head's or an officer's identity for 数银 to check."""
+    from .selectors import organization_list_for_user
+
+    if not organization_list_for_user(user=actor).filter(pk=organization.pk).exists():
+        raise PermissionDenied("organisation out of scope")
+    if user is not None and user.organization_id != organization.pk and not organization_list_for_user(
+            user=actor).filter(pk=user.organization_id).exists():
+        raise PermissionDenied("staff out of scope")
+    if RealNameVerification.objects.filter(organization=organization, subject=subject, user=user,
+                                           status=RealNameVerification.Status.PENDING).exists():
+        raise ValidationError("已有一条待审核的认证，请等待数银审核结果。")
+    path = private_save(id_photo, folder="id-photos")
+    verification = RealNameVerification.objects.create(
+        organization=organization, subject=subject, user=user, real_name=real_name, id_number=id_number,
+        id_photo=path, submitted_by=actor)
+    from apps.messaging.services import message_send
+
+    reviewers = User.objects.filter(roles__permissions__codename="review_realname", is_active=True).distinct()
+    message_send(recipients=reviewers, title=f"新的实名认证待审核：{organization.name} {real_name}",
+                 link="/platform/verifications/")
+    return verification
+
+
+@transaction.atomic
+def verification_decide(*, actor, verification_id: int, approve: bool, reason: str = "") -> RealNameVerification:
+    v = RealNameVerification.objects.select_for_update().get(pk=verification_id)
+    if v.status != RealNameVerification.Status.PENDING:
+        raise ValidationError("该认证已处理。")
+    if approve:
+        v.verify()
+        if v.subject == RealNameVerification.Subject.HEAD:
+            Organization.objects.filter(pk=v.organization_id).update(head_name=v.real_name)
+        elif v.user_id:
+            User.objects.filter(pk=v.user_id).update(real_name=v.real_name)
+    else:
+        if not reason:
+            raise ValidationError("请填写驳回原因。")
+        v.reject(reason)
+    v.reviewed_by, v.reviewed_at = actor, timezone.now()
+    v.save()
+    from apps.messaging.services import message_send
+
+    outcome = "已通过" if approve else f"被驳回：{reason}"
+    message_send(recipients=[v.submitted_by_id], title=f"实名认证{outcome}（{v.real_name}）", link="/inst/profile/")
+    return v
+
+
+def profile_update(*, user: User, real_name: str, mobile: str, email: str) -> User:
+    user.real_name, user.mobile, user.email = real_name, mobile, email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["real_name", "mobile", "email"])
+    return user

@@ -1,11 +1,12 @@
 """URL patterns of this app, grouped by the web area that mounts them (see shuyin/urls.py)."""
 from django.urls import path
 
-from . import views, views_admin, views_onboarding
+from . import views, views_admin, views_onboarding, views_profile
 
 
 def auth_patterns():
     return [
+        path("me/", views_profile.my_profile, name="my_profile"),
         path("login/", views.AreaLoginView.as_view(), name="login"),
         path("logout/", views.logout_view, name="logout"),
         path("", views.home, name="home"),
@@ -17,6 +18,10 @@ ops_patterns = auth_patterns()
 platform_patterns = auth_patterns() + [
     path("institutions/", views.organization_list, name="organization_list"),
     path("institutions/<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("institutions/<int:pk>/edit/", views_profile.institution_edit, name="institution_edit"),
+    path("verifications/", views_profile.verification_list, name="verification_list"),
+    path("verifications/<int:pk>/decide/", views_profile.verification_decide, name="verification_decide"),
+    path("verifications/<int:pk>/photo/", views_profile.verification_photo, name="verification_photo"),
     path("institutions/new/", views_onboarding.institution_create, name="institution_create"),
     path("institutions/<int:pk>/toggle/", views_onboarding.institution_toggle, name="institution_toggle"),
     path("institutions/applications/", views_onboarding.application_list, name="application_list"),
@@ -39,6 +44,7 @@ platform_patterns = auth_patterns() + [
 
 inst_patterns = auth_patterns() + [
     path("activate/<str:uidb64>/<str:token>/", views_onboarding.activate, name="activate"),
+    path("profile/", views_profile.institution_profile, name="institution_profile"),
     path("staff/", views.user_list, name="staff_list"),
     path("staff/<int:pk>/", views.user_detail, name="staff_detail"),
     path("staff/new/", views_admin.staff_create, name="staff_create"),

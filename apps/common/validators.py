@@ -26,3 +26,41 @@ def validate_uscc(value: str) -> str:
     if uscc_check_char(code[:17]) != code[17]:
         raise ValidationError(_("统一社会信用代码校验位不正确，请核对后重新输入。"), code="uscc_check")
     return code
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def resident_id_check_char(first17: str) -> str:
+    """GB 11643-1999 check character of an 18-digit resident identity number."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def validate_resident_id(value: str) -> str:
+    """18-digit resident ID: digits (last may be X), a real birth date not in the future, and the
+    GB 11643 check digit. Returns the normalised number (upper-case X)."""
+    import datetime
+
+    number = (value or "").strip().upper()
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError(_("身份证号应为 18 位（前 17 位为数字，末位为数字或 X）。"), code="id_format")
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号中的出生日期无效，请核对。"), code="id_birth") from None
+    if birth > datetime.date.today() or birth.year < 1900:
+        raise ValidationError(_("身份证号中的出生日期无效，请核对。"), code="id_birth")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("身份证号校验位不正确，请核对后重新输入。"), code="id_check")
+    return number
+
+
+def mask_id(number: str) -> str:
+    """110***********1234"""
+    return f"{number[:3]}{'*' * (len(number) - 7)}{number[-4:]}" if number and len(number) > 7 else number
+
+
+def mask_mobile(number: str) -> str:
+    """138****5678"""
+    return f"{number[:3]}****{number[-4:]}" if number and len(number) == 11 else number

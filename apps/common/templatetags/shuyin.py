@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.common.money import format_cny
+from apps.common.validators import mask_id, mask_mobile
 
 register = template.Library()
 
@@ -71,3 +72,7 @@ def bs(field, size=""):
         css += " is-invalid"
     existing = widget.attrs.get("class", "")
     return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+register.filter("mask_id", mask_id)
+register.filter("mask_mobile", mask_mobile)

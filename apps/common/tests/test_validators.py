@@ -34,3 +34,33 @@ def test_generated_codes_validate_and_any_single_change_is_caught(first17):
     wrong = USCC_CHARS[(USCC_CHARS.index(code[-1]) + 1) % 31]
     with pytest.raises(ValidationError):
         validate_uscc(code[:-1] + wrong)
+
+
+from apps.common.validators import mask_id, mask_mobile, resident_id_check_char, validate_resident_id  # noqa: E402
+
+
+def test_resident_id_known_good():
+    assert validate_resident_id("11010519491231002x") == "11010519491231002X"  # the GB 11643 example
+
+
+@pytest.mark.parametrize("number,msg", [
+    ("110105194912310021", "校验位"), ("11010519491331002X", "出生日期"), ("1101051949123100", "18 位"),
+    ("11010530001231002X", "出生日期"), ("A1010519491231002X", "18 位"),
+])
+def test_resident_id_bad(number, msg):
+    with pytest.raises(ValidationError) as err:
+        validate_resident_id(number)
+    assert msg in err.value.messages[0]
+
+
+@given(st.dates(min_value=__import__("datetime").date(1920, 1, 1), max_value=__import__("datetime").date(2008, 1, 1)),
+       st.text("0123456789", min_size=6, max_size=6), st.text("0123456789", min_size=3, max_size=3))
+def test_resident_id_generated(birth, area, seq):
+    first17 = area + birth.strftime("%Y%m%d") + seq
+    number = first17 + resident_id_check_char(first17)
+    assert validate_resident_id(number) == number
+
+
+def test_masks():
+    assert mask_id("11010519491231002X") == "110***********002X"
+    assert mask_mobile("13812345678") == "138****5678"
