@@ -107,12 +107,15 @@ from .models import Area  # noqa: E402
 
 
 def grantable_permission_codes(*, actor) -> set[str]:
-    """Codes an administrator may put into roles: 数银's admins any project code (but not
-    platform-admin codes into institution roles); an institution only what 数银 allows."""
+    """Codes an administrator may put into roles: an institution only what 数银 allows institutions;
+    数银's administrators every code some built-in role uses plus every custom code the apps declare
+    (not the raw add/change/delete rows of internal tables)."""
     if actor.organization and actor.organization.is_institution:
         return institution_grantable_perms()
-    codes = {f"{p.content_type.app_label}.{p.codename}"
-             for p in Permission.objects.select_related("content_type").filter(content_type__app_label__in=_project_labels())}
+    codes = set().union(*declared_role_perms().values())
+    for p in Permission.objects.select_related("content_type").filter(content_type__app_label__in=_project_labels()):
+        if not p.codename.startswith(("add_", "change_", "delete_", "view_")):
+            codes.add(f"{p.content_type.app_label}.{p.codename}")
     return codes
 
 

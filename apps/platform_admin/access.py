@@ -2,8 +2,11 @@ from apps.accounts.access import MenuItem
 from apps.accounts.models import Area
 
 MENUS = [
+    MenuItem("platform.sys.menus", Area.PLATFORM, "菜单与权限代码", "platform:menu_list", "accounts.view_menu",
+             parent="platform.sys", order=3),
     MenuItem("platform.org.broadcast", Area.PLATFORM, "公告群发", "platform:broadcast", "messaging.add_message",
              parent="platform.org", order=5),
 ]
 
-ROLE_GRANTS = {"sysadmin": ["messaging.add_message"]}
+ROLE_GRANTS = {"sysadmin": ["messaging.add_message", "accounts.view_menu", "accounts.change_menu",
+                            "accounts.delete_menu"]}

@@ -37,3 +37,49 @@ class BroadcastForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["institutions"].queryset = Organization.objects.filter(
             kind=Organization.Kind.INSTITUTION, parent__isnull=True, is_active=True).order_by("name")
+
+
+class MenuForm(forms.ModelForm):
+    class Meta:
+        from apps.accounts.models import Menu
+
+        model = Menu
+        fields = ["code", "area", "parent", "title", "url_name", "permission", "icon", "order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        from apps.accounts.models import Menu
+
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Menu.objects.filter(url_name="").order_by("area", "order")
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def clean_url_name(self):
+        from django.urls import NoReverseMatch, reverse
+
+        name = self.cleaned_data["url_name"].strip()
+        if name:
+            try:
+                reverse(name)
+            except NoReverseMatch:
+                raise forms.ValidationError(_("路由名不存在，请填写如 inst:staff_list 的有效路由名。"))
+        return name
+
+    def clean_permission(self):
+        from django.contrib.auth.models import Permission
+
+        code = self.cleaned_data["permission"].strip()
+        if code:
+            app_label, _sep, codename = code.partition(".")
+            if not Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists():
+                raise forms.ValidationError(_("权限代码不存在，请填写如 accounts.view_user 的有效代码。"))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("url_name") and not data.get("permission"):
+            self.add_error("permission", _("有链接的菜单必须填写权限代码。"))
+        parent = data.get("parent")
+        if parent and data.get("area") and parent.area != data["area"]:
+            self.add_error("parent", _("上级菜单必须属于同一区域。"))
+        return data

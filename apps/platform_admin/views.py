@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
 from apps.common.models import SystemParameterChange
@@ -50,3 +51,59 @@ def broadcast(request):
         messages.success(request, _("公告已发送给 %(n)d 位机构员工。") % {"n": count})
         return redirect("platform:broadcast")
     return render(request, "platform_admin/broadcast.html", {"form": form})
+
+
+@area_view("accounts.view_menu")
+def menu_list(request):
+    from apps.accounts.models import Area, Menu
+
+    rows = list(Menu.objects.order_by("area", "order", "id"))
+    children: dict = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    trees = []
+    for area in Area:
+        flat = []
+
+        def walk(node, depth):
+            flat.append((node, depth))
+            for child in children.get(node.pk, []):
+                walk(child, depth + 1)
+
+        for root in [r for r in children.get(None, []) if r.area == area]:
+            walk(root, 0)
+        trees.append((area.label, flat))
+    return render(request, "platform_admin/menu_list.html", {"trees": trees})
+
+
+@area_view("accounts.change_menu")
+def menu_edit(request, pk: int | None = None):
+    from django.shortcuts import get_object_or_404
+
+    from apps.accounts.models import Menu
+
+    from .forms import MenuForm
+
+    menu = get_object_or_404(Menu, pk=pk) if pk else Menu()
+    form = MenuForm(request.POST or None, instance=menu)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("菜单已保存，立即生效。"))
+        return redirect("platform:menu_list")
+    return render(request, "platform_admin/menu_form.html", {"form": form, "menu": menu})
+
+
+@require_POST
+@area_view("accounts.delete_menu")
+def menu_delete(request, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    from apps.accounts.models import Menu
+
+    menu = get_object_or_404(Menu, pk=pk)
+    if menu.children.exists():
+        messages.error(request, _("该菜单下还有子菜单，请先删除或移走子菜单。"))
+    else:
+        menu.delete()
+        messages.success(request, _("已删除菜单“%(t)s”。") % {"t": menu.title})
+    return redirect("platform:menu_list")
