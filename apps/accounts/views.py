@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.common.models import Heartbeat, OperationLog
-from apps.common.views import list_context
+from apps.common.views import csv_stream, list_context
 
 from . import selectors
 from .context_processors import AREA_THEMES
@@ -113,6 +114,11 @@ def organization_detail(request, pk: int):
 @area_view("common.view_operationlog")
 def operation_log(request):
     qs = OperationLog.objects.all()
+    if request.GET.get("export") == "csv":
+        rows = OperationLogFilter(request.GET, queryset=qs).qs.order_by("-id").values_list(
+            "created_at", "username", "area", "method", "view_name", "path", "status_code", "ip")
+        return csv_stream("操作日志.csv", ["时间", "账号", "区域", "方法", "操作", "路径", "结果码", "IP"],
+                          ((timezone.localtime(r[0]).strftime("%Y-%m-%d %H:%M:%S"), *r[1:]) for r in rows.iterator()))
     ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
                        filterset=OperationLogFilter(request.GET, queryset=qs))
     return render(request, "accounts/operation_log.html", ctx)
@@ -121,6 +127,12 @@ def operation_log(request):
 @area_view("accounts.view_loginlog")
 def login_log(request):
     qs = LoginLog.objects.all()
+    if request.GET.get("export") == "csv":
+        rows = LoginLogFilter(request.GET, queryset=qs).qs.order_by("-id").values_list(
+            "created_at", "username", "area", "success", "reason", "ip", "user_agent")
+        return csv_stream("登录日志.csv", ["时间", "账号", "区域", "结果", "说明", "IP", "浏览器"],
+                          ((timezone.localtime(r[0]).strftime("%Y-%m-%d %H:%M:%S"), r[1], r[2],
+                            "成功" if r[3] else "失败", *r[4:]) for r in rows.iterator()))
     ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
                        filterset=LoginLogFilter(request.GET, queryset=qs))
     return render(request, "accounts/login_log.html", ctx)

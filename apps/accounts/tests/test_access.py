@@ -134,3 +134,21 @@ def test_platform_logs_pages(client, cast, login):
     login(cast.admin)
     assert "登录日志" in client.get("/platform/logs/logins/").content.decode()
     assert client.get("/platform/logs/operations/?username=t_").status_code == 200
+
+
+def test_log_exports_are_filtered_csv(client, cast, login):
+    login(cast.cm)
+    client.post("/ops/messages/read-all/")
+    client.post("/ops/logout/")
+    login(cast.admin)
+    resp = client.get("/platform/logs/operations/?export=csv&username=t_cm")
+    body = b"".join(resp.streaming_content).decode("utf-8-sig")
+    assert resp["Content-Type"].startswith("text/csv")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("时间,账号") and all(",t_cm," in line for line in lines[1:]) and len(lines) >= 2
+    resp = client.get("/platform/logs/logins/?export=csv&success=true")
+    rows = b"".join(resp.streaming_content).decode("utf-8-sig").strip().splitlines()[1:]
+    assert rows and all(",成功," in row for row in rows)
+    client.post("/platform/logout/")
+    login(cast.a_admin)
+    assert client.get("/platform/logs/operations/?export=csv").status_code == 403
