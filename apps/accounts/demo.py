@@ -61,6 +61,8 @@ def seed() -> list[str]:
         inst = Organization.objects.filter(code=code).first() or organization_create(
             code=code, name=name, kind=Organization.Kind.INSTITUTION, region=_region(region_code),
             credit_code=credit, contact_name=f"机构{idx}联系人", contact_phone=f"0755-8800000{idx}")
+        if inst.follower_id is None:
+            Organization.objects.filter(pk=inst.pk).update(follower=users["of1"])
         admin, new = _user(f"{code}_admin", f"{code}管理员", inst, [institution_role(inst, "inst_admin")],
                            mobile=f"1370000{idx:02d}01")
         created += [admin.username] if new else []
