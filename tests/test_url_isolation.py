@@ -1,0 +1,121 @@
+"""Every URL of the three areas, requested by the wrong people.
+
+The registry below must name every area URL pattern (the first test fails when a new one is added
+without being listed), with the keyword arguments that point at *another tenant's* object
+(institution B's, for requests made by institution A's admin). Each URL is then requested:
+anonymously (→ the area's login page), by a user of another area (→ 403, GET and POST), and for
+institution URLs by A's admin with B's ids (→ 404 or 403, and B's data unchanged)."""
+import pytest
+
+from apps.accounts.checks import OPEN_VIEWS, iter_area_patterns
+from apps.accounts.models import Organization, Role, User
+from apps.messaging.models import Message
+from apps.messaging.services import message_send
+
+pytestmark = pytest.mark.django_db
+
+
+def b_message(c):
+    msg = Message.objects.filter(recipient=c.b_admin, title="乙机构的消息").first()
+    if msg is None:
+        message_send(recipients=[c.b_admin], title="乙机构的消息")
+        msg = Message.objects.get(recipient=c.b_admin, title="乙机构的消息")
+    return {"pk": msg.pk}
+
+
+def b_role(c):
+    return {"pk": Role.objects.get(organization=c.inst_b, code="inst_officer").pk}
+
+
+def any_pk(c):
+    return {"pk": 999999}
+
+
+# name → kwargs pointing at a foreign object (for the institution area) or any valid kwargs.
+FOREIGN = {
+    "inst:staff_detail": lambda c: {"pk": c.b_admin.pk},
+    "inst:staff_edit": lambda c: {"pk": c.b_admin.pk},
+    "inst:staff_toggle": lambda c: {"pk": c.b_admin.pk},
+    "inst:staff_password": lambda c: {"pk": c.b_admin.pk},
+    "inst:staff_force_logout": lambda c: {"pk": c.b_admin.pk},
+    "inst:unit_detail": lambda c: {"pk": c.inst_b.pk},
+    "inst:unit_edit": lambda c: {"pk": c.inst_b.pk},
+    "inst:unit_delete": lambda c: {"pk": c.inst_b.pk},
+    "inst:role_edit": b_role,
+    "inst:message_detail": b_message,
+    "ops:message_detail": b_message,
+    "platform:message_detail": b_message,
+    "inst:activate": lambda c: {"uidb64": "x", "token": "y"},
+    "platform:param_edit": lambda c: {"key": "security.login_failure_limit"},
+}
+FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/ops only)
+    "platform:organization_detail", "platform:user_detail", "platform:user_edit", "platform:user_toggle",
+    "platform:user_password", "platform:user_force_logout", "platform:role_edit", "platform:institution_edit",
+    "platform:institution_toggle", "platform:application_detail", "platform:application_licence",
+    "platform:verification_decide", "platform:verification_photo", "platform:product_edit", "platform:menu_edit",
+    "platform:menu_delete",
+}
+
+
+def area_urls(cast):
+    from django.urls import reverse
+
+    out = []
+    for namespace, pattern in iter_area_patterns():
+        name = f"{namespace}:{pattern.name}"
+        kwargs = {}
+        if pattern.pattern.converters:
+            maker = FOREIGN.get(name) or (any_pk if name in FOREIGN_DEFAULT_OK else None)
+            assert maker, f"{name} takes arguments: add it to FOREIGN (a foreign object) in {__file__}"
+            kwargs = maker(cast)
+        out.append((namespace, pattern.name, reverse(name, kwargs=kwargs)))
+    return out
+
+
+def test_registry_covers_every_pattern(cast):
+    urls = area_urls(cast)
+    assert len(urls) > 40
+
+
+def test_anonymous_goes_to_the_area_login(client, cast):
+    for area, name, url in area_urls(cast):
+        if name in OPEN_VIEWS:
+            continue
+        for method in (client.get, client.post):
+            resp = method(url)
+            assert resp.status_code in (302, 405), (url, resp.status_code)
+            if resp.status_code == 302:
+                assert resp["Location"].startswith(f"/{area}/login/"), url
+
+
+@pytest.mark.parametrize("area,who", [("ops", "a_admin"), ("platform", "a_admin"), ("platform", "cm"),
+                                      ("inst", "cm"), ("inst", "admin"), ("ops", "admin")])
+def test_wrong_area_is_403(client, cast, login, area, who):
+    login(getattr(cast, who))
+    for url_area, name, url in area_urls(cast):
+        if url_area != area or name in OPEN_VIEWS:
+            continue
+        assert client.get(url).status_code in (403, 405), url
+        assert client.post(url, {"pk": 1, "name": "x"}).status_code in (403, 405), url
+
+
+def snapshot(cast):
+    b_users = list(User.objects.filter(organization__path__startswith=cast.inst_b.path)
+                   .order_by("pk").values_list("pk", "username", "is_active", "password", "session_epoch"))
+    b_orgs = list(Organization.objects.filter(path__startswith=cast.inst_b.path).values_list("pk", "name"))
+    b_roles = list(Role.objects.filter(organization=cast.inst_b).values_list("pk", "name", "is_active"))
+    b_msgs = list(Message.objects.filter(recipient=cast.b_admin).values_list("pk", "is_read"))
+    return b_users, b_orgs, b_roles, b_msgs
+
+
+def test_institution_cannot_reach_another_institutions_objects(client, cast, login):
+    login(cast.a_admin)
+    urls = [(n, u) for area, n, u in area_urls(cast) if area == "inst" and n not in OPEN_VIEWS and "/" in u[6:-1]]
+    before = snapshot(cast)
+    for name, url in urls:
+        if not any(ch.isdigit() for ch in url):
+            continue
+        for method in (client.get, client.post):
+            resp = method(url, {"name": "被篡改", "is_active": "", "password": "Hijack-2026-x"})
+            assert resp.status_code in (403, 404, 405), (name, url, resp.status_code)
+    assert snapshot(cast) == before
