@@ -17,4 +17,6 @@ def every(seconds: float) -> float:
 
 BEAT_SCHEDULE = {
     "common.heartbeat": {"task": "common.heartbeat", "schedule": every(60)},
+    "positions.expire_recharges": {"task": "positions.expire_recharges", "schedule": every(60)},
+    "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
 }

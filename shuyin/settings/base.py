@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.messaging",
     "apps.products",
+    "apps.positions",
     "apps.platform_admin",
 ]
 
@@ -172,6 +173,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 # A deployment (or a test run) may use its own queue name on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Shared secret of the shipped local payment gateway (real gateways bring their own keys).
+PAYMENT_LOCAL_SECRET = env.str("PAYMENT_LOCAL_SECRET", default="")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

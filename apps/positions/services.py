@@ -1,0 +1,350 @@
+"""Every balance change goes through this module.
+
+Locking policy (no deadlocks): inside one transaction, lock the business row first (recharge,
+approval, hold), then the accounts in primary-key order (``_lock_accounts``), then write. The ledger
+knows nothing of applications: callers pass an opaque reference (``ref_type``, ``ref_id``).
+"""
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organization
+from apps.common.money import ZERO, format_cny, to_money
+from apps.common.params import param_get
+
+from .models import Account, Approval, GatewayPayment, Hold, JournalEntry, JournalLine, Recharge
+
+K = Account.Kind
+
+
+class LedgerError(ValidationError):
+    """A refusal with a Chinese message for the user; nothing was changed."""
+
+
+def _root(org: Organization) -> Organization:
+    return org if org.parent_id is None else Organization.objects.get(pk=org.root_id)
+
+
+def institution_accounts(institution: Organization) -> dict[str, Account]:
+    """The legal entity's cash, margin and risk-margin accounts (created on first use). Sub-institutions
+    use their root's accounts."""
+    root = _root(institution)
+    found = {a.kind: a for a in Account.objects.filter(owner=root, kind__in=Account.INSTITUTION_KINDS)}
+    for kind in Account.INSTITUTION_KINDS:
+        if kind not in found:
+            try:
+                with transaction.atomic():
+                    found[kind] = Account.objects.create(owner=root, kind=kind)
+            except IntegrityError:  # created concurrently
+                found[kind] = Account.objects.get(owner=root, kind=kind)
+    return found
+
+
+def platform_account(kind: str) -> Account:
+    try:
+        with transaction.atomic():
+            return Account.objects.get_or_create(owner=None, kind=kind, defaults={"allow_negative": True})[0]
+    except IntegrityError:
+        return Account.objects.get(owner=None, kind=kind)
+
+
+def _lock_accounts(*accounts: Account) -> dict[int, Account]:
+    ids = sorted({a.pk for a in accounts})
+    return {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _post(*, kind: str, legs: list[tuple[Account, Decimal]], memo: str, user=None, ref_type: str = "",
+          ref_id: str = "", key: str | None = None) -> JournalEntry:
+    """Write one balanced entry. The accounts in ``legs`` must already be locked by the caller."""
+    total = sum((amount for _, amount in legs), ZERO)
+    if total != ZERO or len(legs) < 2:
+        raise ValueError(f"unbalanced entry: {legs}")
+    for account, amount in legs:
+        new_balance = account.balance + amount
+        if not account.allow_negative and new_balance - account.held < 0:
+            raise LedgerError(
+                f"{account.get_kind_display()}可用余额不足：可用 {format_cny(account.available)}，需 {format_cny(-amount)}。")
+        account.balance = new_balance
+    entry = JournalEntry.objects.create(kind=kind, memo=memo[:200], created_by=user, ref_type=ref_type,
+                                        ref_id=str(ref_id), idempotency_key=key)
+    JournalLine.objects.bulk_create(
+        [JournalLine(entry=entry, account=a, amount=amt, balance_after=a.balance) for a, amt in legs])
+    for account, _ in legs:
+        account.save(update_fields=["balance", "held", "updated_at"])
+    return entry
+
+
+def _existing(key: str | None) -> JournalEntry | None:
+    return JournalEntry.objects.filter(idempotency_key=key).first() if key else None
+
+
+# ---- transfers between an institution's own accounts ----
+
+ALLOWED_TRANSFERS = {(K.CASH, K.MARGIN), (K.MARGIN, K.CASH), (K.CASH, K.RISK)}
+
+
+def transfer(*, institution: Organization, source: str, target: str, amount, user=None,
+             key: str | None = None, memo: str = "") -> JournalEntry:
+    """Move money between the institution's own accounts. Margin leaves only within the free position;
+    risk margin goes back to cash only through a 数银-approved request (``approval_request``).
+
+    1. resolve accounts; 2. lock both in pk order; 3. replayed key → the earlier entry; 4. post."""
+    amount = to_money(amount)
+    if amount <= 0:
+        raise LedgerError("划转金额必须大于 0。")
+    if (source, target) not in ALLOWED_TRANSFERS:
+        raise LedgerError("不支持该划转方向：风险保证金转回现金需提交申请，由数银审批。")
+    accts = institution_accounts(institution)
+    with transaction.atomic():
+        locked = _lock_accounts(accts[source], accts[target])
+        if (done := _existing(key)) is not None:
+            return done
+        src, dst = locked[accts[source].pk], locked[accts[target].pk]
+        return _post(kind=JournalEntry.Kind.TRANSFER, legs=[(src, -amount), (dst, amount)], user=user, key=key,
+                     memo=memo or f"{src.get_kind_display()} → {dst.get_kind_display()}")
+
+
+# ---- holds on margin (two-phase: active → released or captured, exactly once) ----
+
+def hold_place(*, institution: Organization, ref_type: str, ref_id, amount, memo: str = "") -> Hold:
+    """Reserve ``amount`` of the institution's margin position for one case. Placing the same
+    (case, institution) again returns the existing hold. Refused when the position is short."""
+    amount = to_money(amount)
+    if amount <= 0:
+        raise LedgerError("冻结金额必须大于 0。")
+    root = _root(institution)
+    margin = institution_accounts(root)[K.MARGIN]
+    with transaction.atomic():
+        margin = _lock_accounts(margin)[margin.pk]
+        existing = Hold.objects.filter(ref_type=ref_type, ref_id=str(ref_id), institution=root).first()
+        if existing is not None:
+            return existing
+        if margin.available < amount:
+            raise LedgerError(f"保证金头寸不足：可用头寸 {format_cny(margin.available)}，本单需冻结 {format_cny(amount)}。")
+        hold = Hold.objects.create(account=margin, institution=root, ref_type=ref_type, ref_id=str(ref_id),
+                                   amount=amount, memo=memo[:200])
+        margin.held += amount
+        margin.save(update_fields=["held", "updated_at"])
+        return hold
+
+
+def _lock_active_hold(hold_id: int) -> Hold | None:
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    return hold if hold.status == Hold.Status.ACTIVE else None
+
+
+def hold_release(*, hold_id: int) -> bool:
+    """Release (恢复头寸). Returns False when the hold was already resolved (nothing changes)."""
+    with transaction.atomic():
+        hold = _lock_active_hold(hold_id)
+        if hold is None:
+            return False
+        margin = _lock_accounts(hold.account)[hold.account_id]
+        hold.release()
+        hold.resolved_at = timezone.now()
+        hold.save(update_fields=["status", "resolved_at"])
+        margin.held -= hold.amount
+        margin.save(update_fields=["held", "updated_at"])
+        return True
+
+
+def hold_capture(*, hold_id: int, amount=None, to_kind: str = K.COMMISSION, memo: str = "",
+                 user=None) -> JournalEntry | None:
+    """Take (part of) a held amount into 数银's account and end the hold. None if already resolved."""
+    with transaction.atomic():
+        hold = _lock_active_hold(hold_id)
+        if hold is None:
+            return None
+        take = hold.amount if amount is None else to_money(amount)
+        if not ZERO < take <= hold.amount:
+            raise LedgerError(f"扣划金额须大于 0 且不超过冻结金额 {format_cny(hold.amount)}。")
+        income = platform_account(to_kind)
+        locked = _lock_accounts(hold.account, income)
+        margin = locked[hold.account_id]
+        margin.held -= hold.amount  # the whole hold ends; the rest goes back to the position
+        entry = _post(kind=JournalEntry.Kind.CAPTURE, legs=[(margin, -take), (locked[income.pk], take)], user=user,
+                      ref_type=hold.ref_type, ref_id=hold.ref_id, memo=memo or "头寸扣划")
+        hold.capture()
+        hold.resolved_at, hold.capture_entry = timezone.now(), entry
+        hold.save(update_fields=["status", "resolved_at", "capture_entry"])
+        return entry
+
+
+# ---- penalties and payments to 数银 ----
+
+def penalise(*, institution: Organization, amount, reason: str, user=None, ref_type: str = "", ref_id="",
+             key: str | None = None) -> JournalEntry:
+    """Take a penalty from the institution's risk margin into 数银's penalty income."""
+    return _to_platform(institution=institution, source=K.RISK, target=K.PENALTY, amount=amount, memo=reason,
+                        kind=JournalEntry.Kind.PENALTY, user=user, ref_type=ref_type, ref_id=ref_id, key=key)
+
+
+def pay_from_cash(*, institution: Organization, amount, to_kind: str = K.COMMISSION, memo: str, user=None,
+                  ref_type: str = "", ref_id="", key: str | None = None) -> JournalEntry:
+    """The institution pays 数银 (commission, service fee) from its cash account."""
+    return _to_platform(institution=institution, source=K.CASH, target=to_kind, amount=amount, memo=memo,
+                        kind=JournalEntry.Kind.COMMISSION, user=user, ref_type=ref_type, ref_id=ref_id, key=key)
+
+
+def _to_platform(*, institution, source, target, amount, memo, kind, user, ref_type, ref_id, key):
+    amount = to_money(amount)
+    if amount <= 0:
+        raise LedgerError("金额必须大于 0。")
+    src = institution_accounts(institution)[source]
+    dst = platform_account(target)
+    with transaction.atomic():
+        locked = _lock_accounts(src, dst)
+        if (done := _existing(key)) is not None:
+            return done
+        return _post(kind=kind, legs=[(locked[src.pk], -amount), (locked[dst.pk], amount)], memo=memo, user=user,
+                     ref_type=ref_type, ref_id=ref_id, key=key)
+
+
+# ---- recharge ----
+
+def _order_no() -> str:
+    return f"CZ{timezone.localtime():%Y%m%d%H%M%S}{secrets.token_hex(3).upper()}"
+
+
+def _credit(recharge: Recharge, *, user=None) -> JournalEntry:
+    """Credit a (locked) recharge to the institution's cash, once."""
+    cash = institution_accounts(recharge.institution)[K.CASH]
+    clearing = platform_account(K.CLEARING)
+    locked = _lock_accounts(cash, clearing)
+    entry = _post(kind=JournalEntry.Kind.RECHARGE, legs=[(locked[clearing.pk], -recharge.amount),
+                                                         (locked[cash.pk], recharge.amount)],
+                  memo=f"充值 {recharge.order_no}（{recharge.get_method_display()}）", user=user,
+                  ref_type="recharge", ref_id=recharge.order_no, key=f"recharge:{recharge.order_no}")
+    recharge.credit()
+    recharge.entry, recharge.credited_at = entry, timezone.now()
+    return entry
+
+
+def recharge_offline_submit(*, institution: Organization, amount, bank_reference: str, voucher_path: str,
+                            user) -> Recharge:
+    amount = to_money(amount)
+    if amount <= 0:
+        raise LedgerError("充值金额必须大于 0。")
+    return Recharge.objects.create(institution=_root(institution), method=Recharge.Method.OFFLINE, amount=amount,
+                                   status=Recharge.Status.PENDING, order_no=_order_no(),
+                                   bank_reference=bank_reference, voucher=voucher_path, created_by=user)
+
+
+def recharge_offline_decide(*, recharge_id: int, user, approve: bool, reason: str = "") -> Recharge:
+    """结算员 confirms (credits cash once) or rejects an offline transfer."""
+    with transaction.atomic():
+        recharge = Recharge.objects.select_for_update().get(pk=recharge_id, method=Recharge.Method.OFFLINE)
+        if recharge.status != Recharge.Status.PENDING:
+            raise LedgerError("该充值已处理，无需重复操作。")
+        if approve:
+            _credit(recharge, user=user)
+        else:
+            if not reason:
+                raise LedgerError("请填写驳回原因。")
+            recharge.reject(reason)
+        recharge.reviewed_by = user
+        recharge.save()
+    from apps.messaging.services import message_send
+
+    outcome = f"已入账 {format_cny(recharge.amount)}" if approve else f"被驳回：{reason}"
+    message_send(recipients=[recharge.created_by_id], title=f"充值 {recharge.order_no} {outcome}",
+                 link="/inst/finance/recharges/", category="finance")
+    return recharge
+
+
+def recharge_online_create(*, institution: Organization, amount, user) -> Recharge:
+    amount = to_money(amount)
+    if amount <= 0:
+        raise LedgerError("充值金额必须大于 0。")
+    minutes = param_get("positions.online_order_minutes")
+    return Recharge.objects.create(institution=_root(institution), method=Recharge.Method.ONLINE, amount=amount,
+                                   status=Recharge.Status.AWAITING_PAYMENT, order_no=_order_no(), provider="local",
+                                   expires_at=timezone.now() + timedelta(minutes=minutes), created_by=user)
+
+
+def recharge_online_paid(*, order_no: str, txn_id: str, amount: Decimal) -> tuple[Recharge, bool]:
+    """A verified payment notice. Idempotent by the provider's transaction id: a duplicate returns
+    (recharge, False). A paid notice for an expired order still credits (the money was taken).
+    A notice whose amount differs from the order is refused."""
+    with transaction.atomic():
+        recharge = Recharge.objects.select_for_update().get(order_no=order_no, method=Recharge.Method.ONLINE)
+        if recharge.status == Recharge.Status.CREDITED:
+            if recharge.provider_txn_id != txn_id:
+                raise LedgerError("该订单已由另一笔交易入账。")
+            return recharge, False
+        if to_money(amount) != recharge.amount:
+            raise LedgerError("支付金额与订单金额不符。")
+        recharge.provider_txn_id = txn_id
+        _credit(recharge)
+        recharge.save()
+        return recharge, True
+
+
+def recharges_expire(*, now=None) -> int:
+    """Beat sweep: unpaid online orders past their deadline become expired (compare-and-set)."""
+    now = now or timezone.now()
+    return Recharge.objects.filter(status=Recharge.Status.AWAITING_PAYMENT, expires_at__lt=now).update(
+        status=Recharge.Status.EXPIRED)
+
+
+# ---- second-person approvals: manual adjustments and risk margin → cash ----
+
+def approval_request(*, kind: str, institution: Organization, account_kind: str, amount, reason: str,
+                     user) -> Approval:
+    amount = to_money(amount)
+    if amount == 0:
+        raise LedgerError("金额不能为 0。")
+    if kind == Approval.Kind.WITHDRAWAL and (amount < 0 or account_kind != K.RISK):
+        raise LedgerError("风险保证金转回现金的金额必须为正数。")
+    if account_kind not in Account.INSTITUTION_KINDS:
+        raise LedgerError("只能调整机构的现金、保证金或风险保证金账户。")
+    return Approval.objects.create(kind=kind, institution=_root(institution), account_kind=account_kind,
+                                   amount=amount, reason=reason, requested_by=user)
+
+
+def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") -> Approval:
+    """The second person approves (money moves once) or rejects. The requester cannot decide."""
+    with transaction.atomic():
+        approval = Approval.objects.select_for_update().get(pk=approval_id)
+        if approval.status != Approval.Status.PENDING:
+            raise LedgerError("该申请已处理。")
+        if approval.requested_by_id == user.pk:
+            raise LedgerError("复核人不能是申请人本人，请由另一位同事复核。")
+        if approve:
+            accts = institution_accounts(approval.institution)
+            if approval.kind == Approval.Kind.WITHDRAWAL:
+                locked = _lock_accounts(accts[K.RISK], accts[K.CASH])
+                legs = [(locked[accts[K.RISK].pk], -approval.amount), (locked[accts[K.CASH].pk], approval.amount)]
+                kind = JournalEntry.Kind.WITHDRAWAL
+            else:
+                target, adjust = accts[approval.account_kind], platform_account(K.ADJUSTMENT)
+                locked = _lock_accounts(target, adjust)
+                legs = [(locked[target.pk], approval.amount), (locked[adjust.pk], -approval.amount)]
+                kind = JournalEntry.Kind.ADJUSTMENT
+            approval.entry = _post(kind=kind, legs=legs, memo=approval.reason, user=user, ref_type="approval",
+                                   ref_id=approval.pk, key=f"approval:{approval.pk}")
+            approval.approve()
+        else:
+            approval.reject()
+        approval.decided_by, approval.decided_at, approval.decision_note = user, timezone.now(), note
+        approval.save()
+        return approval
+
+
+# ---- the local payment gateway's side (what a real gateway does on its servers) ----
+
+def gateway_pay(*, order_no: str, notify_url: str, return_url: str) -> GatewayPayment:
+    """The payer confirms on the gateway's page: the gateway records the payment once."""
+    recharge = Recharge.objects.get(order_no=order_no, method=Recharge.Method.ONLINE)
+    with transaction.atomic():
+        payment, _ = GatewayPayment.objects.select_for_update().get_or_create(
+            order_no=order_no, defaults={"txn_id": f"LG{secrets.token_hex(10).upper()}", "amount": recharge.amount,
+                                         "notify_url": notify_url, "return_url": return_url})
+        if payment.paid_at is None:
+            payment.paid_at = timezone.now()
+            payment.save(update_fields=["paid_at"])
+    return payment
