@@ -13,6 +13,7 @@ from apps.accounts import urls as accounts_urls
 from apps.accounts.views import landing
 from apps.messaging import urls as messaging_urls
 from apps.platform_admin import urls as platform_admin_urls
+from apps.positions import urls as positions_urls
 from apps.products import urls as products_urls
 
 
@@ -23,14 +24,15 @@ def superuser_only(request):
 admin.site.has_permission = superuser_only
 admin.site.site_header = "数银在线 · Django 管理（仅超级管理员）"
 
-ops = [*accounts_urls.ops_patterns, *messaging_urls.patterns]
+ops = [*accounts_urls.ops_patterns, *positions_urls.ops_patterns, *messaging_urls.patterns]
 platform = [*accounts_urls.platform_patterns, *platform_admin_urls.platform_patterns, *products_urls.platform_patterns,
             *messaging_urls.patterns]
-inst = [*accounts_urls.inst_patterns, *messaging_urls.patterns]
+inst = [*accounts_urls.inst_patterns, *positions_urls.inst_patterns, *messaging_urls.patterns]
 
 urlpatterns = [
     path("", landing, name="landing"),
     *accounts_urls.public_patterns,
+    *positions_urls.public_patterns,
     path("ops/", include((ops, "ops"))),
     path("platform/", include((platform, "platform"))),
     path("inst/", include((inst, "inst"))),

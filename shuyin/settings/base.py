@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.area_shell",
+                "apps.positions.context_processors.inst_finance",
             ],
             "builtins": ["apps.common.templatetags.shuyin"],
         },

@@ -76,3 +76,9 @@ def bs(field, size=""):
 
 register.filter("mask_id", mask_id)
 register.filter("mask_mobile", mask_mobile)
+
+
+@register.filter
+def sub(value, other):
+    """value − other (for Decimal amounts in templates)."""
+    return (value or 0) - (other or 0)

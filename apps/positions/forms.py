@@ -1,0 +1,107 @@
+import uuid
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.files import sniff
+
+from .models import Account, JournalEntry, JournalLine
+
+K = Account.Kind
+AMOUNT = dict(max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
+              error_messages={"min_value": _("金额必须大于 0。"), "max_decimal_places": _("金额最多两位小数。"),
+                              "invalid": _("请输入正确的金额，如 5000.00。")})
+
+
+class IdempotentForm(forms.Form):
+    """Money forms carry a one-time key: a double click or a replayed POST moves money once."""
+
+    idem = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idem", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+    def key(self, user) -> str:
+        return f"form:{user.pk}:{self.cleaned_data['idem']}"
+
+
+DIRECTIONS = [
+    ("cash>margin", _("现金账户 → 保证金账户")),
+    ("margin>cash", _("保证金账户 → 现金账户（不超过可用头寸）")),
+    ("cash>risk", _("现金账户 → 风险保证金")),
+]
+
+
+class TransferForm(IdempotentForm):
+    direction = forms.ChoiceField(label=_("划转方向"), choices=DIRECTIONS)
+    amount = forms.DecimalField(label=_("金额（元）"), **AMOUNT)
+
+    def accounts(self):
+        source, target = self.cleaned_data["direction"].split(">")
+        return source, target
+
+
+class WithdrawalForm(forms.Form):
+    amount = forms.DecimalField(label=_("转回现金金额（元）"), **AMOUNT)
+    reason = forms.CharField(label=_("申请原因"), max_length=200)
+
+
+class OfflineRechargeForm(forms.Form):
+    amount = forms.DecimalField(label=_("转账金额（元）"), **AMOUNT)
+    bank_reference = forms.CharField(label=_("银行流水号"), max_length=64)
+    voucher = forms.FileField(label=_("转账凭证（PDF/JPG/PNG，10 MB 以内）"))
+
+    def clean_voucher(self):
+        upload = self.cleaned_data["voucher"]
+        sniff(upload)
+        return upload
+
+
+class OnlineRechargeForm(forms.Form):
+    amount = forms.DecimalField(label=_("充值金额（元）"), **AMOUNT)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class AdjustmentForm(forms.Form):
+    institution = forms.ModelChoiceField(label=_("机构"), queryset=None, empty_label=_("请选择"))
+    account_kind = forms.ChoiceField(label=_("账户"), choices=[(k.value, k.label) for k in Account.INSTITUTION_KINDS])
+    amount = forms.DecimalField(label=_("调整金额（元，负数为调减）"), max_digits=14, decimal_places=2)
+    reason = forms.CharField(label=_("调账原因"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from apps.accounts.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Organization.objects.filter(
+            kind="institution", parent__isnull=True).order_by("name")
+
+    def clean_amount(self):
+        if self.cleaned_data["amount"] == 0:
+            raise forms.ValidationError(_("调整金额不能为 0。"))
+        return self.cleaned_data["amount"]
+
+
+class JournalFilter(django_filters.FilterSet):
+    account = django_filters.ChoiceFilter(label=_("账户"), field_name="account__kind", empty_label=_("全部"),
+                                          choices=[(k.value, k.label) for k in Account.INSTITUTION_KINDS])
+    kind = django_filters.ChoiceFilter(label=_("类型"), field_name="entry__kind", choices=JournalEntry.Kind.choices,
+                                       empty_label=_("全部"))
+    institution = django_filters.CharFilter(label=_("机构名称"), field_name="account__owner__name",
+                                            lookup_expr="icontains")
+    date_from = django_filters.DateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = JournalLine
+        fields = ["account", "kind", "institution", "date_from", "date_to"]
+
+    def __init__(self, *args, show_institution: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_institution:
+            self.filters.pop("institution")

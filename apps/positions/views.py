@@ -1,0 +1,257 @@
+"""Finance pages: the institution's accounts, recharge, transfers and journal (/inst/finance/), 数银's
+finance desk for settlement clerks (/ops/finance/), and the local payment gateway (/pay/)."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import area_view
+from apps.common.files import private_response, private_save
+from apps.common.money import format_cny
+from apps.common.views import list_context
+
+from . import selectors, services
+from .forms import (AdjustmentForm, JournalFilter, OfflineRechargeForm, OnlineRechargeForm, ReasonForm,
+                    TransferForm, WithdrawalForm)
+from .gateway import InvalidNotice, LocalGateway
+from .models import Account, Approval, Recharge
+
+K = Account.Kind
+JOURNAL_SORTS = {"time": "id", "amount": "amount"}
+
+
+# ---- institution back office ----
+
+@area_view("positions.view_account")
+def finance_home(request):
+    org = request.user.organization
+    summary = selectors.institution_finance_summary(org)
+    recent = selectors.journal_for_user(user=request.user)[:10]
+    return render(request, "positions/finance_home.html", {"summary": summary, "recent": recent})
+
+
+@area_view("positions.transfer_funds")
+def transfer(request):
+    org = request.user.organization
+    form = TransferForm(request.POST if "transfer" in request.POST else None)
+    wd_form = WithdrawalForm(request.POST if "withdraw" in request.POST else None)
+    if request.method == "POST" and "transfer" in request.POST and form.is_valid():
+        source, target = form.accounts()
+        try:
+            services.transfer(institution=org, source=source, target=target, amount=form.cleaned_data["amount"],
+                              user=request.user, key=form.key(request.user))
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("划转成功：%(a)s。") % {"a": format_cny(form.cleaned_data["amount"])})
+            return redirect("inst:finance_journal")
+    if request.method == "POST" and "withdraw" in request.POST and wd_form.is_valid():
+        try:
+            services.approval_request(kind=Approval.Kind.WITHDRAWAL, institution=org, account_kind=K.RISK,
+                                      amount=wd_form.cleaned_data["amount"], reason=wd_form.cleaned_data["reason"],
+                                      user=request.user)
+        except ValidationError as exc:
+            wd_form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("已提交申请，数银审批通过后转入现金账户。"))
+            return redirect("inst:finance_transfer")
+    summary = selectors.institution_finance_summary(org)
+    pending = Approval.objects.filter(institution_id=org.root_id, kind=Approval.Kind.WITHDRAWAL)[:10]
+    return render(request, "positions/transfer.html",
+                  {"form": form, "wd_form": wd_form, "summary": summary, "withdrawals": pending})
+
+
+@area_view("positions.recharge_funds")
+def recharge_new(request):
+    org = request.user.organization
+    offline = OfflineRechargeForm(request.POST if request.POST.get("method") == "offline" else None,
+                                  request.FILES or None)
+    online = OnlineRechargeForm(request.POST if request.POST.get("method") == "online" else None)
+    if request.method == "POST" and request.POST.get("method") == "offline" and offline.is_valid():
+        d = offline.cleaned_data
+        with transaction.atomic():
+            path = private_save(d["voucher"], folder="vouchers")
+            recharge = services.recharge_offline_submit(institution=org, amount=d["amount"],
+                                                        bank_reference=d["bank_reference"], voucher_path=path,
+                                                        user=request.user)
+        messages.success(request, _("已提交线下充值 %(no)s，结算员确认到账后入账。") % {"no": recharge.order_no})
+        return redirect("inst:recharge_list")
+    if request.method == "POST" and request.POST.get("method") == "online" and online.is_valid():
+        recharge = services.recharge_online_create(institution=org, amount=online.cleaned_data["amount"],
+                                                   user=request.user)
+        url = LocalGateway().pay_url(
+            order_no=recharge.order_no, amount=recharge.amount,
+            notify_url=request.build_absolute_uri(reverse("pay_notify_local")),
+            return_url=request.build_absolute_uri(reverse("inst:recharge_return")))
+        return redirect(url)
+    return render(request, "positions/recharge_new.html", {"offline": offline, "online": online})
+
+
+@area_view("positions.view_recharge")
+def recharge_list(request):
+    qs = selectors.recharges_for_user(user=request.user)
+    status = request.GET.get("status", "")
+    if status in Recharge.Status.values:
+        qs = qs.filter(status=status)
+    ctx = list_context(request, qs, sorts={"time": "created_at", "amount": "amount"}, default_sort="-time")
+    ctx.update(status=status, statuses=Recharge.Status.choices)
+    return render(request, "positions/recharge_list.html", ctx)
+
+
+@area_view("positions.view_recharge")
+def recharge_voucher(request, pk: int):
+    recharge = selectors.recharge_get_for_user(user=request.user, pk=pk)
+    if not recharge.voucher:
+        return render(request, "404.html", status=404)
+    return private_response(recharge.voucher)
+
+
+@area_view("positions.view_recharge")
+def recharge_return(request):
+    """The browser comes back from the gateway. The signed fields are checked and credited the same
+    idempotent way as the asynchronous notice (whichever arrives first credits)."""
+    try:
+        notice = LocalGateway().parse_notice(request.GET.dict())
+        recharge, _new = services.recharge_online_paid(order_no=notice.order_no, txn_id=notice.txn_id,
+                                                      amount=notice.amount)
+    except (InvalidNotice, Recharge.DoesNotExist, ValidationError):
+        messages.error(request, _("支付结果校验失败，请稍后在充值记录中查看状态。"))
+        return redirect("inst:recharge_list")
+    if recharge.institution_id != request.user.organization.root_id:
+        return render(request, "404.html", status=404)
+    messages.success(request, _("在线充值 %(no)s 已到账 %(a)s。") % {"no": recharge.order_no,
+                                                                "a": format_cny(recharge.amount)})
+    return redirect("inst:recharge_list")
+
+
+@area_view("positions.view_journalline")
+def journal(request):
+    qs = selectors.journal_for_user(user=request.user)
+    show_inst = not request.user.organization.is_institution
+    ctx = list_context(request, qs, sorts=JOURNAL_SORTS, default_sort="-time",
+                       filterset=JournalFilter(request.GET, queryset=qs, show_institution=show_inst))
+    return render(request, "positions/journal.html", ctx)
+
+
+# ---- 数银 finance desk ----
+
+@area_view("positions.view_finance_all")
+def finance_overview(request):
+    qs = selectors.institutions_with_balances()
+    ctx = list_context(request, qs, sorts={"name": "name", "cash": "cash_balance", "margin": "margin_balance",
+                                           "risk": "risk_balance"}, default_sort="name")
+    ctx["pending_recharges"] = Recharge.objects.filter(status=Recharge.Status.PENDING).count()
+    ctx["pending_approvals"] = selectors.approvals_pending().count()
+    return render(request, "positions/ops_overview.html", ctx)
+
+
+@area_view("positions.confirm_recharge")
+def recharge_queue(request):
+    qs = Recharge.objects.filter(method=Recharge.Method.OFFLINE).select_related("institution", "created_by")
+    status = request.GET.get("status", Recharge.Status.PENDING)
+    if status in Recharge.Status.values:
+        qs = qs.filter(status=status)
+    ctx = list_context(request, qs, sorts={"time": "created_at", "amount": "amount"}, default_sort="time")
+    ctx.update(status=status, statuses=[(s, l) for s, l in Recharge.Status.choices if s in ("pending", "credited",
+                                                                                           "rejected")])
+    return render(request, "positions/recharge_queue.html", ctx)
+
+
+@require_POST
+@area_view("positions.confirm_recharge")
+def recharge_decide(request, pk: int):
+    approve = request.POST.get("decision") == "approve"
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        recharge = services.recharge_offline_decide(recharge_id=pk, user=request.user, approve=approve,
+                                                    reason=form.cleaned_data.get("reason", ""))
+    except Recharge.DoesNotExist:
+        return render(request, "404.html", status=404)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, (_("已确认到账并入账 %(a)s。") if approve else _("已驳回充值 %(no)s。")) % {
+            "a": format_cny(recharge.amount), "no": recharge.order_no})
+    return redirect("ops:recharge_queue")
+
+
+@area_view("positions.make_adjustment")
+def approvals(request):
+    form = AdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.approval_request(kind=Approval.Kind.ADJUSTMENT, institution=d["institution"],
+                                      account_kind=d["account_kind"], amount=d["amount"], reason=d["reason"],
+                                      user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("调账申请已提交，需另一位同事复核后生效。"))
+            return redirect("ops:approvals")
+    qs = Approval.objects.select_related("institution", "requested_by", "decided_by")
+    ctx = list_context(request, qs, sorts={"time": "created_at"}, default_sort="-time")
+    ctx["form"] = form
+    return render(request, "positions/approvals.html", ctx)
+
+
+@require_POST
+@area_view("positions.check_adjustment")
+def approval_decide(request, pk: int):
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.approval_decide(approval_id=pk, user=request.user, approve=approve,
+                                 note=request.POST.get("note", "")[:200])
+    except Approval.DoesNotExist:
+        return render(request, "404.html", status=404)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已复核通过，资金已变动。") if approve else _("已驳回。"))
+    return redirect("ops:approvals")
+
+
+# ---- the local payment gateway (stands in for Alipay / WeChat Pay / UnionPay) ----
+
+def gateway_pay_page(request):
+    """The gateway's own cashier page: shows the order and takes the payer's confirmation."""
+    gw = LocalGateway()
+    fields = request.GET.dict() if request.method == "GET" else request.POST.dict()
+    if not fields.get("sign") or gw.sign(fields) != fields.get("sign"):
+        return HttpResponseBadRequest("签名错误".encode())
+    recharge = Recharge.objects.filter(order_no=fields.get("order_no")).first()
+    if recharge is None or str(recharge.amount) != fields.get("amount"):
+        return HttpResponseBadRequest("订单不存在或金额不符".encode())
+    if request.method == "POST":
+        payment = services.gateway_pay(order_no=recharge.order_no, notify_url=fields["notify_url"],
+                                       return_url=fields["return_url"])
+        from .tasks import gateway_notify_task
+
+        transaction.on_commit(lambda: gateway_notify_task.delay(payment.pk))
+        back = gw.signed({"order_no": payment.order_no, "txn_id": payment.txn_id, "amount": str(payment.amount),
+                          "status": "SUCCESS"})
+        from urllib.parse import urlencode
+
+        return redirect(f"{fields['return_url']}?{urlencode(back)}")
+    return render(request, "positions/gateway_pay.html", {"fields": fields, "recharge": recharge})
+
+
+@csrf_exempt
+@require_POST
+def gateway_notify(request):
+    """Asynchronous payment notice from the gateway (server to server). Answers ``success`` once the
+    payment is credited (or was already), ``fail`` otherwise so the gateway retries."""
+    try:
+        notice = LocalGateway().parse_notice(request.POST.dict())
+        services.recharge_online_paid(order_no=notice.order_no, txn_id=notice.txn_id, amount=notice.amount)
+    except (InvalidNotice, Recharge.DoesNotExist, ValidationError):
+        return HttpResponse("fail", status=400, content_type="text/plain")
+    return HttpResponse("success", content_type="text/plain")
+
+
