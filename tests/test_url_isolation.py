@@ -27,6 +27,15 @@ def b_role(c):
     return {"pk": Role.objects.get(organization=c.inst_b, code="inst_officer").pk}
 
 
+def b_recharge(c):
+    from apps.positions.models import Recharge
+    from apps.positions.services import recharge_offline_submit
+
+    r = Recharge.objects.filter(institution=c.inst_b).first() or recharge_offline_submit(
+        institution=c.inst_b, amount="10", bank_reference="B", voucher_path="vouchers/b.png", user=c.b_admin)
+    return {"pk": r.pk}
+
+
 def any_pk(c):
     return {"pk": 999999}
 
@@ -47,13 +56,14 @@ FOREIGN = {
     "platform:message_detail": b_message,
     "inst:activate": lambda c: {"uidb64": "x", "token": "y"},
     "platform:param_edit": lambda c: {"key": "security.login_failure_limit"},
+    "inst:recharge_voucher": b_recharge,
 }
 FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/ops only)
     "platform:organization_detail", "platform:user_detail", "platform:user_edit", "platform:user_toggle",
     "platform:user_password", "platform:user_force_logout", "platform:role_edit", "platform:institution_edit",
     "platform:institution_toggle", "platform:application_detail", "platform:application_licence",
     "platform:verification_decide", "platform:verification_photo", "platform:product_edit", "platform:menu_edit",
-    "platform:menu_delete",
+    "platform:menu_delete", "ops:recharge_decide", "ops:recharge_voucher", "ops:approval_decide",
 }
 
 
