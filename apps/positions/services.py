@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization
@@ -110,26 +110,42 @@ def transfer(*, institution: Organization, source: str, target: str, amount, use
 
 # ---- holds on margin (two-phase: active → released or captured, exactly once) ----
 
+_ACCOUNT_IDS: dict[tuple[int, str], int] = {}
+
+
+def _margin_account_id(root: Organization) -> int:
+    """Account ids never change once created, so the hot path looks them up once per process."""
+    key = (root.pk, K.MARGIN)
+    if key not in _ACCOUNT_IDS:
+        for kind, account in institution_accounts(root).items():
+            _ACCOUNT_IDS[(root.pk, kind)] = account.pk
+    return _ACCOUNT_IDS[key]
+
+
 def hold_place(*, institution: Organization, ref_type: str, ref_id, amount, memo: str = "") -> Hold:
     """Reserve ``amount`` of the institution's margin position for one case. Placing the same
-    (case, institution) again returns the existing hold. Refused when the position is short."""
+    (case, institution) again returns the existing hold. Refused when the position is short.
+
+    Hot path (dispatch places thousands), so it is one statement: the database function
+    ``positions_hold_place`` (migration 0003) inserts the hold and compare-and-sets the margin row
+    (the row lock serialises concurrent holds; a short position leaves nothing behind)."""
     amount = to_money(amount)
     if amount <= 0:
         raise LedgerError("冻结金额必须大于 0。")
-    root = _root(institution)
-    margin = institution_accounts(root)[K.MARGIN]
-    with transaction.atomic():
-        margin = _lock_accounts(margin)[margin.pk]
-        existing = Hold.objects.filter(ref_type=ref_type, ref_id=str(ref_id), institution=root).first()
-        if existing is not None:
-            return existing
-        if margin.available < amount:
-            raise LedgerError(f"保证金头寸不足：可用头寸 {format_cny(margin.available)}，本单需冻结 {format_cny(amount)}。")
-        hold = Hold.objects.create(account=margin, institution=root, ref_type=ref_type, ref_id=str(ref_id),
-                                   amount=amount, memo=memo[:200])
-        margin.held += amount
-        margin.save(update_fields=["held", "updated_at"])
-        return hold
+    root = institution if institution.parent_id is None else Organization.objects.get(pk=institution.root_id)
+    account_id = _margin_account_id(root)
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute("SELECT hold_id, outcome FROM positions_hold_place(%s, %s, %s, %s, %s, %s, %s)",
+                    [account_id, root.pk, ref_type, str(ref_id), amount, memo[:200], now])
+        hold_id, outcome = cur.fetchone()
+    if outcome == "existing":
+        return Hold.objects.get(pk=hold_id)
+    if outcome == "insufficient":
+        available = Account.objects.get(pk=account_id).available
+        raise LedgerError(f"保证金头寸不足：可用头寸 {format_cny(available)}，本单需冻结 {format_cny(amount)}。")
+    return Hold(pk=hold_id, account_id=account_id, institution=root, ref_type=ref_type, ref_id=str(ref_id),
+                amount=amount, status=Hold.Status.ACTIVE, memo=memo[:200], created_at=now)
 
 
 def _lock_active_hold(hold_id: int) -> Hold | None:
@@ -138,18 +154,15 @@ def _lock_active_hold(hold_id: int) -> Hold | None:
 
 
 def hold_release(*, hold_id: int) -> bool:
-    """Release (恢复头寸). Returns False when the hold was already resolved (nothing changes)."""
-    with transaction.atomic():
-        hold = _lock_active_hold(hold_id)
-        if hold is None:
-            return False
-        margin = _lock_accounts(hold.account)[hold.account_id]
-        hold.release()
-        hold.resolved_at = timezone.now()
-        hold.save(update_fields=["status", "resolved_at"])
-        margin.held -= hold.amount
-        margin.save(update_fields=["held", "updated_at"])
-        return True
+    """Release (恢复头寸) exactly once, in one statement: compare-and-set the hold's status (hold row
+    first), then give the amount back to the position. False when it was already resolved."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "WITH h AS (UPDATE positions_hold SET status = 'released', resolved_at = %s"
+            "           WHERE id = %s AND status = 'active' RETURNING account_id, amount)"
+            " UPDATE positions_account a SET held = a.held - h.amount, updated_at = %s"
+            " FROM h WHERE a.id = h.account_id RETURNING a.id", [timezone.now(), hold_id, timezone.now()])
+        return cur.fetchone() is not None
 
 
 def hold_capture(*, hold_id: int, amount=None, to_kind: str = K.COMMISSION, memo: str = "",

@@ -32,7 +32,7 @@ def books_balance():
     from apps.positions.selectors import ledger_check
 
     def _check():
-        breaches = ledger_check()
+        breaches = ledger_check(deep=True)
         assert breaches == [], breaches
 
     return _check

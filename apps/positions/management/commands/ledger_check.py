@@ -9,9 +9,12 @@ from apps.positions.selectors import ledger_check
 class Command(BaseCommand):
     help = "Prove the books: balanced entries, balances = sum of lines, holds consistent, no negative position."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--deep", action="store_true", help="also check every line's balance snapshot")
+
     def handle(self, *args, **options):
         started = time.monotonic()
-        breaches = ledger_check()
+        breaches = ledger_check(deep=options["deep"])
         elapsed = time.monotonic() - started
         self.stdout.write(f"accounts {Account.objects.count()}, lines {JournalLine.objects.count()}, "
                           f"holds {Hold.objects.count()} — checked in {elapsed:.2f}s")

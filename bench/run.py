@@ -1,0 +1,199 @@
+#!/usr/bin/env python
+"""`make bench` — the benchmark contract of shared/spec/bench.md (ledger part; later issues add theirs).
+
+Builds its own database (`<name>_bench` next to DATABASE_URL's), generates data with COPY, measures,
+prints a table and writes bench/results/latest.json. BENCH_SCALE=full (default: 10,000 institutions,
+5,000,000 journal lines) or small (one hundredth). BENCH_SECONDS sets each throughput run's length."""
+import io
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SCALE = os.environ.get("BENCH_SCALE", "full")
+FACTOR = 1 if SCALE == "full" else 0.01
+INSTITUTIONS = int(10_000 * FACTOR)
+LINES = int(5_000_000 * FACTOR)
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+
+
+def bench_db_url() -> str:
+    url = urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/") + "_bench"
+    return urlunparse(url._replace(path="/" + name))
+
+
+def setup_django():
+    os.environ["DATABASE_URL"] = bench_db_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.test")
+    import django
+
+    django.setup()
+
+
+def create_database():
+    import psycopg2
+
+    url = urlparse(bench_db_url())
+    name = url.path.lstrip("/")
+    conn = psycopg2.connect(dbname="postgres", user=url.username or "postgres", host=url.hostname,
+                            port=url.port or 5432, password=url.password)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def generate():
+    """10,000 institutions with accounts, and balanced recharge entries (2 lines each) by COPY."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from apps.accounts.models import Organization
+    from apps.positions.models import Account
+
+    t0 = time.monotonic()
+    Organization.objects.bulk_create(
+        [Organization(code=f"b{i}", name=f"基准机构{i}", kind="institution", path="", depth=0)
+         for i in range(INSTITUTIONS)], batch_size=5000)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE accounts_organization SET path = '/' || id || '/' WHERE code LIKE 'b%%'")
+    orgs = list(Organization.objects.filter(code__startswith="b").values_list("id", flat=True))
+    Account.objects.bulk_create([Account(owner_id=o, kind=k) for o in orgs for k in ("cash", "margin", "risk")],
+                                batch_size=5000)
+    clearing = Account.objects.create(owner=None, kind="clearing", allow_negative=True)
+    cash_ids = dict(Account.objects.filter(kind="cash", owner__isnull=False).values_list("owner_id", "id"))
+    entries = LINES // 2
+    per_cash = {}
+    entry_buf, line_buf = io.StringIO(), io.StringIO()
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence('positions_journalentry', 'id'))")
+        first = cur.fetchone()[0]
+    clearing_running = Decimal(0)
+    for n in range(entries):
+        eid = first + n
+        org = orgs[n % len(orgs)]
+        amount = Decimal(100 + n % 900)
+        cash = cash_ids[org]
+        per_cash[cash] = per_cash.get(cash, Decimal(0)) + amount
+        clearing_running -= amount
+        entry_buf.write(f"{eid}\trecharge\t基准充值\trecharge\tB{eid}\t\\N\t\\N\t2026-11-01 00:00:00+00\n")
+        line_buf.write(f"{eid}\t{clearing.pk}\t{-amount}\t{clearing_running}\t2026-11-01 00:00:00+00\n")
+        line_buf.write(f"{eid}\t{cash}\t{amount}\t{per_cash[cash]}\t2026-11-01 00:00:00+00\n")
+    entry_buf.seek(0)
+    line_buf.seek(0)
+    with connection.cursor() as cur:
+        cur.copy_from(entry_buf, "positions_journalentry", columns=(
+            "id", "kind", "memo", "ref_type", "ref_id", "idempotency_key", "created_by_id", "created_at"))
+        cur.execute("SELECT setval(pg_get_serial_sequence('positions_journalentry', 'id'), %s)", [first + entries])
+        cur.copy_from(line_buf, "positions_journalline", columns=(
+            "entry_id", "account_id", "amount", "balance_after", "created_at"))
+        cur.execute("""UPDATE positions_account a SET balance = s.total FROM
+                       (SELECT account_id, SUM(amount) total FROM positions_journalline GROUP BY account_id) s
+                       WHERE s.account_id = a.id""")
+        cur.execute("ANALYZE")
+    return time.monotonic() - t0
+
+
+def _worker(kind: str, worker: int, workers: int, seconds: float, out, barrier):
+    import django
+    from django.db import connection
+
+    django.setup()
+    from apps.accounts.models import Organization
+    from apps.positions import services
+
+    orgs = list(Organization.objects.filter(code__startswith="b").order_by("id").values_list("id", flat=True))
+    mine = [Organization.objects.get(pk=o) for o in orgs[worker::workers][:50]]
+    done, n = 0, 0
+    barrier.wait()  # every worker is set up: the measured windows overlap exactly
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        org = mine[n % len(mine)]
+        n += 1
+        if kind == "hold":
+            h = services.hold_place(institution=org, ref_type="bench", ref_id=f"{worker}-{n}", amount="10")
+            services.hold_release(hold_id=h.pk)
+        else:
+            services.transfer(institution=org, source="cash", target="margin", amount="1")
+        done += 1
+    connection.close()
+    out.put(done)
+
+
+def throughput(kind: str, workers: int) -> float:
+    from django.db import connections
+
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    barrier = ctx.Barrier(workers)
+    procs = [ctx.Process(target=_worker, args=(kind, i, workers, SECONDS, out, barrier)) for i in range(workers)]
+    for p in procs:
+        p.start()
+    total = sum(out.get() for _ in procs)
+    for p in procs:
+        p.join()
+    return total / SECONDS
+
+
+def fund_margins():
+    from django.db import connection
+
+    from apps.accounts.models import Organization
+    from apps.positions import services
+
+    for org in Organization.objects.filter(code__startswith="b").order_by("id")[:2000]:
+        services.transfer(institution=org, source="cash", target="margin", amount="50")
+    connection.close()
+
+
+def main():
+    create_database()
+    setup_django()
+    from django.db import connection
+
+    from apps.positions.selectors import ledger_check
+
+    metrics = []
+    gen_s = generate()
+    print(f"[bench] scale={SCALE}: {INSTITUTIONS} institutions, {LINES} journal lines generated in {gen_s:.1f}s",
+          flush=True)
+    t0 = time.monotonic()
+    breaches = ledger_check()
+    check_s = time.monotonic() - t0
+    assert not breaches, breaches
+    metrics.append({"name": "ledger.check.s_per_1m_lines", "value": round(check_s / (LINES / 1_000_000), 3),
+                    "unit": "s (lower is better)"})
+    fund_margins()
+    for w in (1, 8, 32):
+        rate = throughput("hold", w)
+        metrics.append({"name": f"ledger.hold.per_s.w{w}", "value": round(rate, 1), "unit": "holds/s (higher is better)"})
+        print(f"[bench] holds w{w}: {rate:.1f}/s", flush=True)
+    rate = throughput("transfer", 8)
+    metrics.append({"name": "ledger.transfer.per_s.w8", "value": round(rate, 1), "unit": "transfers/s (higher is better)"})
+    breaches = ledger_check()
+    metrics.append({"name": "ledger.check.breaches_after_load", "value": len(breaches), "unit": "count (0 required)"})
+    connection.close()
+    result = {"scale": SCALE, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "metrics": metrics}
+    out = ROOT / "bench" / "results" / "latest.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"\n{'metric':40} {'value':>12}  unit")
+    for m in metrics:
+        print(f"{m['name']:40} {m['value']:>12}  {m['unit']}")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    return 1 if breaches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
