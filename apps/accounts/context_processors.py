@@ -14,6 +14,16 @@ def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
     """The area's menu tree with only the items this user may open (one query + cached perms)."""
     perms = user.get_all_permissions()
     rows = list(Menu.objects.filter(area=area, is_active=True).order_by("order", "id"))
+    urls = {}
+    for row in rows:
+        if row.url_name:
+            try:
+                urls[row.pk] = reverse(row.url_name)
+            except NoReverseMatch:
+                pass
+    # The current page's item is the one with the longest URL that prefixes the path.
+    matching = [u for u in urls.values() if current_path == u or (u != f"/{area}/" and current_path.startswith(u))]
+    best = max(matching, key=len, default=None)
     children: dict[int | None, list[Menu]] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)
@@ -21,16 +31,13 @@ def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
     def build(menu: Menu) -> dict | None:
         if menu.permission and not (user.is_superuser or menu.permission in perms):
             return None
-        url = ""
-        if menu.url_name:
-            try:
-                url = reverse(menu.url_name)
-            except NoReverseMatch:
-                return None
+        url = urls.get(menu.pk, "")
+        if menu.url_name and not url:
+            return None
         kids = [n for n in (build(c) for c in children.get(menu.pk, [])) if n]
         if not menu.url_name and not kids:
             return None
-        active = bool(url) and (current_path == url or (url != f"/{area}/" and current_path.startswith(url)))
+        active = bool(url) and url == best
         return {"title": menu.title, "url": url, "icon": menu.icon, "children": kids,
                 "active": active or any(k["active"] for k in kids)}
 

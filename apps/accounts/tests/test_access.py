@@ -125,7 +125,7 @@ def test_user_list_query_count_is_fixed(client, cast, login, django_assert_num_q
         user_create(username=f"bulk{i}", password=None, real_name=f"批量{i}", organization=cast.inst_a_sub, roles=[role])
     login(cast.a_admin)
     client.get("/inst/staff/?size=100")  # warm the session
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):  # session, user, perms, scope, count, page, roles, menu, inbox, header
         resp = client.get("/inst/staff/?size=100")
     assert resp.status_code == 200
 
@@ -152,3 +152,9 @@ def test_log_exports_are_filtered_csv(client, cast, login):
     client.post("/platform/logout/")
     login(cast.a_admin)
     assert client.get("/platform/logs/operations/?export=csv").status_code == 403
+
+
+def test_only_the_most_specific_menu_item_is_active(cast):
+    tree = menu_tree_for(cast.a_admin, "inst", "/inst/staff/new/")
+    active = [c["title"] for n in tree for c in n["children"] if c["active"]]
+    assert active == ["员工账号"]
