@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench venv migrations clean
+.PHONY: run test bench chaos venv migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -23,6 +23,10 @@ run: $(STAMP)
 ## make test: the whole suite on PostgreSQL (2 xdist workers). PYTEST_ARGS adds pytest options.
 test: $(STAMP)
 	$(PY) bin/stack.py test $(PYTEST_ARGS)
+
+## make chaos: the long fault and load runs (not part of make test).
+chaos: $(STAMP)
+	$(PY) bin/stack.py test -m chaos $(PYTEST_ARGS)
 
 ## make bench: the benchmark of shared/spec/bench.md (BENCH_SCALE=full|small), results in bench/results/.
 bench: $(STAMP)

@@ -223,6 +223,7 @@ def gateway_pay_page(request):
     """The gateway's own cashier page: shows the order and takes the payer's confirmation."""
     gw = LocalGateway()
     fields = request.GET.dict() if request.method == "GET" else request.POST.dict()
+    fields.pop("csrfmiddlewaretoken", None)
     if not fields.get("sign") or gw.sign(fields) != fields.get("sign"):
         return HttpResponseBadRequest("签名错误".encode())
     recharge = Recharge.objects.filter(order_no=fields.get("order_no")).first()

@@ -127,8 +127,7 @@ def test_release_and_capture_race_resolves_once(cast, fund, books_balance):
     books_balance()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_random_transfers_no_deadlock_totals_kept(cast, fund, books_balance):
+def _random_transfers(cast, fund, books_balance, per_thread):
     import random
 
     orgs = [cast.inst_a, cast.inst_b]
@@ -140,7 +139,7 @@ def test_concurrent_random_transfers_no_deadlock_totals_kept(cast, fund, books_b
     def worker(i):
         rng = random.Random(i)
         done = 0
-        for _ in range(60):  # 32 threads × 60 = 1,920 transfers (make chaos runs the 10,000 version)
+        for _ in range(per_thread):
             src, dst = rng.choice(pairs)
             try:
                 services.transfer(institution=rng.choice(orgs), source=src, target=dst,
@@ -155,3 +154,14 @@ def test_concurrent_random_transfers_no_deadlock_totals_kept(cast, fund, books_b
     after = sum(a.balance for org in orgs for a in services.institution_accounts(org).values())
     assert after == before
     books_balance()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_random_transfers_no_deadlock_totals_kept(cast, fund, books_balance):
+    _random_transfers(cast, fund, books_balance, per_thread=60)  # 32 × 60 = 1,920 (the CI-sized run)
+
+
+@pytest.mark.chaos
+@pytest.mark.django_db(transaction=True)
+def test_ten_thousand_random_transfers_by_32_threads(cast, fund, books_balance):
+    _random_transfers(cast, fund, books_balance, per_thread=313)  # 32 × 313 = 10,016 (make chaos)
