@@ -10,9 +10,6 @@ and missing menu items. It never removes what an administrator granted or edited
 declared codes are added, menu items are created once by ``code``.
 """
 from dataclasses import dataclass, field
-from importlib import import_module
-
-from django.apps import apps as django_apps
 
 from .models import Area, DataScope
 
@@ -61,14 +58,10 @@ INSTITUTION_ROLE_TEMPLATES = [
 
 
 def app_access_modules():
-    for config in django_apps.get_app_configs():
-        if not config.name.startswith("apps."):
-            continue
-        try:
-            yield import_module(f"{config.name}.access")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.access":
-                raise
+    from apps.common.discovery import app_modules
+
+    for _config, module in app_modules("access"):
+        yield module
 
 
 def declared_menus() -> list[MenuItem]:

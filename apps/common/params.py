@@ -8,9 +8,7 @@ query), so a change is effective at once in every process without a restart; hot
 """
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib import import_module
 
-from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -57,16 +55,10 @@ class Param:
 
 
 def declared_params() -> dict[str, Param]:
+    from .discovery import app_modules
+
     found: dict[str, Param] = {}
-    for config in django_apps.get_app_configs():
-        if not config.name.startswith("apps."):
-            continue
-        try:
-            module = import_module(f"{config.name}.params")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.params":
-                raise
-            continue
+    for _config, module in app_modules("params"):
         for p in getattr(module, "PARAMS", []):
             if p.key in found:
                 raise ValueError(f"parameter {p.key} declared twice")

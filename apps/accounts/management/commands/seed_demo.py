@@ -1,8 +1,7 @@
-from importlib import import_module
-
-from django.apps import apps as django_apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from apps.common.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -11,15 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = 0
         with transaction.atomic():
-            for config in django_apps.get_app_configs():
-                if not config.name.startswith("apps."):
-                    continue
-                try:
-                    module = import_module(f"{config.name}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{config.name}.demo":
-                        raise
-                    continue
+            for config, module in app_modules("demo"):
                 created = module.seed() or []
                 total += len(created)
                 self.stdout.write(f"{config.label}: {len(created)} created")
