@@ -11,6 +11,8 @@ from django.urls import include, path
 
 from apps.accounts import urls as accounts_urls
 from apps.accounts.views import landing
+from apps.applications import urls as applications_urls
+from apps.members import urls as members_urls
 from apps.messaging import urls as messaging_urls
 from apps.platform_admin import urls as platform_admin_urls
 from apps.positions import urls as positions_urls
@@ -24,7 +26,8 @@ def superuser_only(request):
 admin.site.has_permission = superuser_only
 admin.site.site_header = "数银在线 · Django 管理（仅超级管理员）"
 
-ops = [*accounts_urls.ops_patterns, *positions_urls.ops_patterns, *messaging_urls.patterns]
+ops = [*accounts_urls.ops_patterns, *members_urls.ops_patterns, *applications_urls.ops_patterns,
+       *positions_urls.ops_patterns, *messaging_urls.patterns]
 platform = [*accounts_urls.platform_patterns, *platform_admin_urls.platform_patterns, *products_urls.platform_patterns,
             *messaging_urls.patterns]
 inst = [*accounts_urls.inst_patterns, *positions_urls.inst_patterns, *messaging_urls.patterns]

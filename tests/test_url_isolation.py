@@ -57,6 +57,10 @@ FOREIGN = {
     "inst:activate": lambda c: {"uidb64": "x", "token": "y"},
     "platform:param_edit": lambda c: {"key": "security.login_failure_limit"},
     "inst:recharge_voucher": b_recharge,
+    "ops:member_photo": lambda c: {"pk": 999999, "side": "front"},
+    "ops:application_create": lambda c: {"member_pk": 999999},
+    "ops:application_act": lambda c: {"pk": 999999, "action": "submit"},
+    "ops:document_download": lambda c: {"pk": 999999, "doc_pk": 999999},
 }
 FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/ops only)
     "platform:organization_detail", "platform:user_detail", "platform:user_edit", "platform:user_toggle",
@@ -64,6 +68,8 @@ FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/op
     "platform:institution_toggle", "platform:application_detail", "platform:application_licence",
     "platform:verification_decide", "platform:verification_photo", "platform:product_edit", "platform:menu_edit",
     "platform:menu_delete", "ops:recharge_decide", "ops:recharge_voucher", "ops:approval_decide",
+    "ops:member_detail", "ops:member_decide", "ops:application_detail", "ops:application_supplement",
+    "ops:application_arbitrate", "ops:document_upload",
 }
 
 

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "apps.messaging",
     "apps.products",
     "apps.positions",
+    "apps.members",
+    "apps.applications",
     "apps.platform_admin",
 ]
 

@@ -1,0 +1,26 @@
+from apps.accounts.access import MenuItem
+from apps.accounts.models import Area
+
+MENUS = [
+    MenuItem("ops.apps", Area.OPS, "贷款申请", icon="file-earmark-text", order=20),
+    MenuItem("ops.apps.mine", Area.OPS, "我的申请", "ops:queue_mine", "applications.submit_application",
+             parent="ops.apps", order=1),
+    MenuItem("ops.apps.team", Area.OPS, "团队申请", "ops:queue_team", "applications.view_team",
+             parent="ops.apps", order=2),
+    MenuItem("ops.apps.cs", Area.OPS, "客服审核", "ops:queue_cs", "applications.review_cs", parent="ops.apps",
+             order=3),
+    MenuItem("ops.apps.lr", Area.OPS, "贷审审核", "ops:queue_lr", "applications.review_lr", parent="ops.apps",
+             order=4),
+    MenuItem("ops.apps.sup", Area.OPS, "主管队列", "ops:queue_supervisor", "applications.supervise_review",
+             parent="ops.apps", order=5),
+]
+
+_VIEW = ["applications.view_application"]
+ROLE_GRANTS = {
+    "cm": _VIEW + ["applications.submit_application"],
+    "cm_leader": _VIEW + ["applications.view_team"],
+    "cs": _VIEW + ["applications.review_cs"],
+    "lr": _VIEW + ["applications.review_lr", "applications.arbitrate"],
+    "lr_supervisor": _VIEW + ["applications.review_lr", "applications.arbitrate", "applications.supervise_review"],
+    "of": _VIEW,
+}

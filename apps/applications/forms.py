@@ -1,0 +1,78 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.files import sniff
+from apps.members.models import ClientType
+from apps.products.models import Product
+from apps.regions.models import Region
+
+from .models import Status
+
+
+class DistrictChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class ApplicationForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("贷款产品"), queryset=Product.objects.filter(is_active=True),
+                                     empty_label=_("请选择"))
+    amount = forms.DecimalField(label=_("申请金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("1"))
+    term_months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360)
+    region_code = forms.CharField(label=_("所在区县代码"), max_length=6,
+                                  help_text=_("6 位行政区划代码，如 440305（深圳市南山区）"))
+    purpose = forms.CharField(label=_("贷款用途"), max_length=200)
+    client_type = forms.ChoiceField(label=_("客户类型"), choices=ClientType.choices)
+    consent = forms.BooleanField(label=_("客户已同意将其资料提供给接收本申请的合作机构"),
+                                 error_messages={"required": _("请先取得客户授权并勾选。")})
+
+    def clean_region_code(self):
+        code = self.cleaned_data["region_code"].strip()
+        region = Region.objects.filter(code=code, level=Region.Level.DISTRICT).first()
+        if region is None:
+            raise forms.ValidationError(_("区县代码不存在，请填写 6 位区县代码，如 440305。"))
+        return region
+
+
+class DocumentForm(forms.Form):
+    name = forms.ChoiceField(label=_("资料名称"))
+    file = forms.FileField(label=_("文件（PDF/JPG/PNG，10 MB 以内）"))
+
+    def __init__(self, *args, checklist, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].choices = [(n, n) for n in checklist] + [("其他补充资料", _("其他补充资料"))]
+
+    def clean_file(self):
+        sniff(self.cleaned_data["file"])
+        return self.cleaned_data["file"]
+
+
+class QueueFilter(forms.Form):
+    q = forms.CharField(label=_("单号/客户姓名/手机号"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
+    product = forms.ModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
+                                     empty_label=_("全部"))
+    region = forms.CharField(label=_("地区代码"), required=False, max_length=6)
+    date_from = forms.DateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def apply(self, qs):
+        from .selectors import application_search
+
+        if not self.is_valid():
+            return qs
+        d = self.cleaned_data
+        qs = application_search(qs, d.get("q"))
+        if d.get("status"):
+            qs = qs.filter(status=d["status"])
+        if d.get("product"):
+            qs = qs.filter(product=d["product"])
+        if d.get("region"):
+            qs = qs.filter(region__code__startswith=d["region"].strip())
+        if d.get("date_from"):
+            qs = qs.filter(created_at__date__gte=d["date_from"])
+        if d.get("date_to"):
+            qs = qs.filter(created_at__date__lte=d["date_to"])
+        return qs

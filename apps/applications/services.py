@@ -1,0 +1,252 @@
+"""Every write of the review workflow. A transition service:
+
+1. locks the application row (``select_for_update``);
+2. checks the actor's permission code and data scope (another person's case is not found);
+3. checks the transition is allowed from the current status — the loser of a race gets a clear message;
+4. changes the status (django-fsm), saves, writes a StatusChange row (who, when, from, to, comment);
+5. notifies the next people by in-site message, and after commit runs the ``on_ready`` hooks."""
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from apps.accounts.models import User
+from apps.common.files import private_save
+from apps.common.money import to_money
+from apps.messaging.services import message_send
+
+from . import hooks
+from .models import Application, Document, StatusChange, Status
+from .selectors import application_list_for_user
+
+SUPPLEMENTS_BEFORE_INTERVENTION = 3
+
+
+def order_no_next(*, day: date | None = None) -> str:
+    """SY + YYYYMMDD + 4-digit sequence. One atomic upsert: concurrent callers queue on the day's row, and
+    a rolled-back caller gives its number back (the increment is part of its transaction): no gaps."""
+    day = day or timezone.localdate()
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO applications_dailysequence (day, last) VALUES (%s, 1)"
+                    " ON CONFLICT (day) DO UPDATE SET last = applications_dailysequence.last + 1 RETURNING last",
+                    [day])
+        seq = cur.fetchone()[0]
+    return f"SY{day:%Y%m%d}{seq:04d}"
+
+
+def _reviewers(codename: str):
+    return User.objects.filter(is_active=True, roles__permissions__codename=codename,
+                               roles__organization__isnull=True, roles__is_active=True).distinct()
+
+
+@transaction.atomic
+def application_create(*, actor, member, product, amount, term_months: int, region, purpose: str,
+                       client_type: str) -> Application:
+    if not actor.has_perm("applications.submit_application"):
+        raise PermissionDenied("applications.submit_application")
+    if member.status != member.Status.VERIFIED:
+        raise ValidationError("客户尚未通过实名认证，认证通过后才能录入贷款申请。")
+    amount = to_money(amount)
+    if not product.min_amount <= amount <= product.max_amount:
+        raise ValidationError(f"{product.name}的申请金额应在 {product.min_amount:,.2f} 至 {product.max_amount:,.2f} 元之间。")
+    if Application.objects.filter(member=member, product=product).exclude(
+            status__in=["completed", "lr_rejected", "withdrawn"]).exists():
+        raise ValidationError("该客户已有一笔同产品的申请在办理中，不能重复申请。")
+    app = Application.objects.create(
+        order_no=order_no_next(), member=member, product=product, amount=amount, term_months=term_months,
+        region=region, purpose=purpose, client_type=client_type, cm=actor, organization=actor.organization)
+    StatusChange.objects.create(application=app, to_status=Status.DRAFT, actor=actor, comment="录入申请")
+    return app
+
+
+def document_add(*, actor, application_id: int, name: str, upload) -> Document:
+    """The CM adds a document while the application is a draft or waiting for a supplement."""
+    with transaction.atomic():
+        app = _locked(actor, application_id)
+        if app.cm_id != actor.pk:
+            raise PermissionDenied("not the owner")
+        if app.status not in (Status.DRAFT, Status.SUPPLEMENT):
+            raise ValidationError("只有草稿或待补充资料的申请可以上传资料。")
+        path = private_save(upload, folder=f"applications/{app.pk}")
+        return Document.objects.create(application=app, name=name[:100], path=path, size=upload.size,
+                                       uploaded_by=actor)
+
+
+def _locked(actor, application_id: int) -> Application:
+    app = application_list_for_user(user=actor).select_for_update(of=("self",)).filter(pk=application_id).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+def _move(*, actor, application_id: int, perm: str, method: str, comment: str = "", label: str,
+          before=None, notify=()) -> Application:
+    with transaction.atomic():
+        app = _locked(actor, application_id)
+        if not actor.has_perm(perm):
+            raise PermissionDenied(perm)
+        action = getattr(app, method)
+        if not can_proceed(action):
+            raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能{label}（可能已被他人处理），请刷新页面。")
+        if before:
+            before(app)
+        old = app.status
+        action()
+        app.save()
+        StatusChange.objects.create(application=app, from_status=old, to_status=app.status, actor=actor,
+                                    comment=comment[:500])
+        for recipients, title in notify:
+            message_send(recipients=recipients(app), title=title.format(app=app), category="workflow",
+                         link=f"/ops/applications/{app.pk}/", sender=actor)
+        if app.status == Status.READY:
+            for hook in hooks.on_ready:
+                transaction.on_commit(lambda hook=hook, pk=app.pk: hook(pk))
+        return app
+
+
+def _cm(app):
+    return [app.cm_id]
+
+
+def application_submit(*, actor, application_id: int) -> Application:
+    def check(app):
+        if app.cm_id != actor.pk:
+            raise PermissionDenied("not the owner")
+        names = set(app.documents.values_list("name", flat=True))
+        missing = [item for item in app.product.checklist if item not in names]
+        if missing:
+            raise ValidationError(f"还缺少以下资料：{'、'.join(missing)}。请上传后再提交。")
+        app.submitted_at = timezone.now()
+
+    return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
+                 method="submit", label="提交", comment="客户经理提交", before=check,
+                 notify=[(lambda a: _reviewers("review_cs"), "新的贷款申请待客服审核：{app.order_no}")])
+
+
+def cs_pass(*, actor, application_id: int, comment: str = "") -> Application:
+    return _move(actor=actor, application_id=application_id, perm="applications.review_cs", method="cs_pass",
+                 label="通过客服审核", comment=comment or "客服审核通过",
+                 notify=[(lambda a: _reviewers("review_lr"), "贷款申请待贷审审核：{app.order_no}")])
+
+
+def cs_reject(*, actor, application_id: int, comment: str) -> Application:
+    if not comment:
+        raise ValidationError("请填写拒绝原因。")
+    return _move(actor=actor, application_id=application_id, perm="applications.review_cs", method="cs_reject",
+                 label="客服拒绝", comment=comment,
+                 notify=[(lambda a: _reviewers("arbitrate"), "客服拒绝待仲裁：{app.order_no}"),
+                         (_cm, "贷款申请 {app.order_no} 被客服拒绝，待贷审仲裁")])
+
+
+def arbitrate(*, actor, application_id: int, reasonable: bool, comment: str) -> Application:
+    """贷审 judges the CS rejection: reasonable → 贷审拒绝 (final); not reasonable → back to review."""
+    if not comment:
+        raise ValidationError("请填写仲裁意见。")
+    if reasonable:
+        return _move(actor=actor, application_id=application_id, perm="applications.arbitrate",
+                     method="arbitrate_uphold", label="仲裁", comment=f"仲裁：客服拒绝合理。{comment}",
+                     notify=[(_cm, "贷款申请 {app.order_no} 经仲裁确认拒绝")])
+    return _move(actor=actor, application_id=application_id, perm="applications.arbitrate",
+                 method="arbitrate_overturn", label="仲裁", comment=f"仲裁：客服拒绝不合理，转贷审审核。{comment}",
+                 notify=[(lambda a: _reviewers("review_lr"), "仲裁后转贷审审核：{app.order_no}")])
+
+
+def lr_pass(*, actor, application_id: int, comment: str = "") -> Application:
+    return _move(actor=actor, application_id=application_id, perm="applications.review_lr", method="lr_pass",
+                 label="通过贷审", comment=comment or "贷审通过，产品与资料已确认，待派发",
+                 notify=[(_cm, "贷款申请 {app.order_no} 贷审通过，待派发")])
+
+
+def lr_reject(*, actor, application_id: int, comment: str) -> Application:
+    if not comment:
+        raise ValidationError("请填写拒绝原因。")
+    return _move(actor=actor, application_id=application_id, perm="applications.review_lr", method="lr_reject",
+                 label="贷审拒绝", comment=comment, notify=[(_cm, "贷款申请 {app.order_no} 贷审拒绝")])
+
+
+def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
+    """CS or LR asks the CM for more documents. The third request flags 人工干预 for the LR supervisor."""
+    if not missing:
+        raise ValidationError("请写明需要补充的资料。")
+    perm = "applications.review_cs"
+
+    def record(app):
+        app.supplement_return_to = app.status if app.status == Status.CS_REVIEW else Status.LR_REVIEW
+        app.supplement_count += 1
+        app.supplement_note = missing[:500]
+        if app.supplement_count >= SUPPLEMENTS_BEFORE_INTERVENTION:
+            app.manual_intervention = True
+
+    with transaction.atomic():
+        current = _locked(actor, application_id)
+        if current.status in (Status.LR_REVIEW, Status.PENDING_PLAN):
+            perm = "applications.review_lr"
+        app = _move(actor=actor, application_id=application_id, perm=perm, method="ask_supplement",
+                    label="要求补充资料", comment=f"需补充：{missing}", before=record,
+                    notify=[(_cm, "贷款申请 {app.order_no} 需补充资料")])
+        if app.manual_intervention and app.supplement_count == SUPPLEMENTS_BEFORE_INTERVENTION:
+            message_send(recipients=_reviewers("supervise_review"), category="workflow",
+                         title=f"贷款申请 {app.order_no} 已第 3 次要求补充资料，需人工干预",
+                         link=f"/ops/applications/{app.pk}/")
+        return app
+
+
+def resubmit(*, actor, application_id: int, comment: str = "") -> Application:
+    def check(app):
+        if app.cm_id != actor.pk:
+            raise PermissionDenied("not the owner")
+
+    return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
+                 method="resubmit", label="重新提交", comment=comment or "已补充资料，重新提交", before=check,
+                 notify=[(lambda a: _reviewers("review_cs" if a.status == Status.CS_REVIEW else "review_lr"),
+                          "补充资料后重新提交：{app.order_no}")])
+
+
+def park(*, actor, application_id: int, comment: str = "") -> Application:
+    return _move(actor=actor, application_id=application_id, perm="applications.review_lr", method="park",
+                 label="转为待审出方案", comment=comment or "待审出方案")
+
+
+def resume(*, actor, application_id: int, comment: str = "") -> Application:
+    return _move(actor=actor, application_id=application_id, perm="applications.review_lr", method="resume",
+                 label="继续审核", comment=comment or "方案已出，继续审核")
+
+
+def withdraw(*, actor, application_id: int, comment: str) -> Application:
+    def check(app):
+        if app.cm_id != actor.pk:
+            raise PermissionDenied("not the owner")
+
+    return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
+                 method="withdraw", label="撤回", comment=comment or "客户经理撤回", before=check)
+
+
+ACTIONS = {
+    # name: (service, label, permission, needs a comment)
+    "submit": (application_submit, "提交审核", "applications.submit_application", False),
+    "cs_pass": (cs_pass, "客服审核通过", "applications.review_cs", False),
+    "cs_reject": (cs_reject, "客服拒绝", "applications.review_cs", True),
+    "lr_pass": (lr_pass, "贷审通过（待派发）", "applications.review_lr", False),
+    "lr_reject": (lr_reject, "贷审拒绝", "applications.review_lr", True),
+    "park": (park, "待审出方案", "applications.review_lr", False),
+    "resume": (resume, "继续审核", "applications.review_lr", False),
+    "resubmit": (resubmit, "重新提交", "applications.submit_application", False),
+    "withdraw": (withdraw, "撤回申请", "applications.submit_application", True),
+}
+METHOD_OF = {"submit": "submit", "cs_pass": "cs_pass", "cs_reject": "cs_reject", "lr_pass": "lr_pass",
+             "lr_reject": "lr_reject", "park": "park", "resume": "resume", "resubmit": "resubmit",
+             "withdraw": "withdraw"}
+
+
+def available_actions(*, user, app: Application) -> list[str]:
+    """The buttons this user may press now (only those)."""
+    names = []
+    for name, (_svc, _label, perm, _c) in ACTIONS.items():
+        if user.has_perm(perm) and can_proceed(getattr(app, METHOD_OF[name])):
+            if perm == "applications.submit_application" and app.cm_id != user.pk:
+                continue
+            names.append(name)
+    return names

@@ -1,0 +1,147 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import area_view
+from apps.common.files import private_response
+from apps.common.views import list_context
+from apps.members.selectors import member_get_for_user
+
+from . import selectors, services
+from .forms import ApplicationForm, DocumentForm, QueueFilter
+from .models import Document
+
+SORTS = {"time": "created_at", "amount": "amount", "order": "order_no", "submitted": "submitted_at"}
+
+
+def _queue(request, queue: str):
+    title, perm, _cond = selectors.QUEUES[queue]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied(perm)
+    form = QueueFilter(request.GET or None)
+    qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
+    ctx = list_context(request, qs, sorts=SORTS, default_sort="-time" if queue == "mine" else "submitted")
+    ctx.update(filter={"form": form}, queue=queue, title=title)
+    return render(request, "applications/queue.html", ctx)
+
+
+@area_view("applications.view_application")
+def queue_view(request, queue: str):
+    if queue not in selectors.QUEUES:
+        raise Http404
+    return _queue(request, queue)
+
+
+@area_view("applications.submit_application")
+def application_create(request, member_pk: int):
+    member = member_get_for_user(user=request.user, pk=member_pk)
+    form = ApplicationForm(request.POST or None, initial={"client_type": member.client_type})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            from apps.members.services import consent_record
+
+            app = services.application_create(actor=request.user, member=member, product=d["product"],
+                                              amount=d["amount"], term_months=d["term_months"],
+                                              region=d["region_code"], purpose=d["purpose"],
+                                              client_type=d["client_type"])
+            consent_record(actor=request.user, member=member,
+                           scope=f"同意将身份信息及贷款资料提供给接收申请 {app.order_no} 的合作机构")
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("已创建申请 %(no)s，请上传资料后提交。") % {"no": app.order_no})
+            return redirect("ops:application_detail", pk=app.pk)
+    return render(request, "applications/application_form.html", {"form": form, "member": member})
+
+
+@area_view("applications.view_application")
+def application_detail(request, pk: int):
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    actions = [(name, services.ACTIONS[name][1], services.ACTIONS[name][3])
+               for name in services.available_actions(user=request.user, app=app)]
+    can_upload = app.cm_id == request.user.pk and app.status in ("draft", "supplement")
+    doc_form = DocumentForm(checklist=app.product.checklist) if can_upload else None
+    perms = request.user
+    ctx = {
+        "app": app, "actions": actions, "doc_form": doc_form,
+        "history": app.history.select_related("actor"), "documents": app.documents.select_related("uploaded_by"),
+        "can_supplement": (perms.has_perm("applications.review_cs") and app.status == "cs_review")
+        or (perms.has_perm("applications.review_lr") and app.status in ("lr_review", "pending_plan")),
+        "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",
+    }
+    return render(request, "applications/application_detail.html", ctx)
+
+
+@require_POST
+@area_view("applications.view_application")
+def application_act(request, pk: int, action: str):
+    if action not in services.ACTIONS:
+        raise Http404
+    service, label, perm, needs_comment = services.ACTIONS[action]
+    selectors.application_get_for_user(user=request.user, pk=pk)
+    kwargs = {"actor": request.user, "application_id": pk}
+    if action != "submit":
+        kwargs["comment"] = request.POST.get("comment", "").strip()
+    try:
+        service(**kwargs)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("操作成功：%(l)s。") % {"l": label})
+    return redirect("ops:application_detail", pk=pk)
+
+
+@require_POST
+@area_view("applications.view_application")
+def application_supplement(request, pk: int):
+    selectors.application_get_for_user(user=request.user, pk=pk)
+    try:
+        services.ask_supplement(actor=request.user, application_id=pk, missing=request.POST.get("missing", "").strip())
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已通知客户经理补充资料。"))
+    return redirect("ops:application_detail", pk=pk)
+
+
+@require_POST
+@area_view("applications.arbitrate")
+def application_arbitrate(request, pk: int):
+    selectors.application_get_for_user(user=request.user, pk=pk)
+    try:
+        services.arbitrate(actor=request.user, application_id=pk, reasonable=request.POST.get("verdict") == "uphold",
+                           comment=request.POST.get("comment", "").strip())
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("仲裁已完成。"))
+    return redirect("ops:application_detail", pk=pk)
+
+
+@require_POST
+@area_view("applications.submit_application")
+def document_upload(request, pk: int):
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    form = DocumentForm(request.POST, request.FILES, checklist=app.product.checklist)
+    if form.is_valid():
+        try:
+            services.document_add(actor=request.user, application_id=pk, name=form.cleaned_data["name"],
+                                  upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("已上传：%(n)s。") % {"n": form.cleaned_data["name"]})
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("ops:application_detail", pk=pk)
+
+
+@area_view("applications.view_application")
+def document_download(request, pk: int, doc_pk: int):
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    doc = get_object_or_404(Document, pk=doc_pk, application=app)
+    return private_response(doc.path)
