@@ -40,11 +40,10 @@ def queue_counts(*, user) -> dict[str, int]:
     """One aggregate query for the navigation badges."""
     from django.db.models import Count
 
-    base = application_list_for_user(user=user)
     wanted = {name: cond for name, (_t, perm, cond) in QUEUES.items() if name not in ("mine", "team") and user.has_perm(perm)}
     if not wanted:
         return {}
-    return base.aggregate(**{name: Count("pk", filter=cond) for name, cond in wanted.items()})
+    return application_list_for_user(user=user).aggregate(**{name: Count("pk", filter=cond) for name, cond in wanted.items()})
 
 
 def application_search(qs: QuerySet, text: str) -> QuerySet:

@@ -1,0 +1,9 @@
+def ops_queue_counts(request):
+    """Counts of the review queues this user works, for the operations top bar (one query)."""
+    user = getattr(request, "user", None)
+    if getattr(request, "area", "") != "ops" or not user or not user.is_authenticated:
+        return {}
+    from .selectors import QUEUES, queue_counts
+
+    counts = queue_counts(user=user)
+    return {"ops_queue_counts": [(name, QUEUES[name][0], n) for name, n in counts.items()]}

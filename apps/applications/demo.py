@@ -1,0 +1,58 @@
+"""Demo clients and applications in several statuses, so every queue has something in it."""
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.accounts.models import User
+from apps.common.validators import resident_id_check_char
+from apps.members import services as members
+from apps.members.models import Member
+from apps.products.models import Product
+from apps.regions.models import Region
+
+from . import services
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+CLIENTS = [  # name, id first 17, mobile, product, amount, district, stop at
+    ("刘一", "44030519850312001", "13600000001", "mortgage", "800000", "440305", "cs_review"),
+    ("陈二", "44030619900520002", "13600000002", "car", "150000", "440306", "lr_review"),
+    ("张三", "33010619880808003", "13600000003", "credit", "50000", "330106", "supplement"),
+    ("李四", "51010419920101004", "13600000004", "business", "1200000", "510104", "ready"),
+    ("王五", "44030519950615005", "13600000005", "credit", "30000", "440305", "draft"),
+]
+
+
+def _png():
+    return SimpleUploadedFile("demo.png", PNG, content_type="image/png")
+
+
+def seed() -> list[str]:
+    users = {u.username: u for u in User.objects.filter(username__in=["cm1", "cm2", "cs1", "lr1"])}
+    if len(users) < 4:
+        return []
+    created = []
+    for i, (name, first17, mobile, product_code, amount, district, stop) in enumerate(CLIENTS):
+        number = first17 + resident_id_check_char(first17)
+        if Member.objects.filter(id_number=number).exists():
+            continue
+        cm = users["cm1"] if i % 2 == 0 else users["cm2"]
+        member = members.member_register(actor=cm, real_name=name, id_number=number, mobile=mobile,
+                                         address="演示地址", client_type="individual", id_photo_front=_png(),
+                                         id_photo_back=_png())
+        member = members.member_decide(actor=users["cs1"], member_id=member.pk, approve=True)
+        product = Product.objects.get(code=product_code)
+        app = services.application_create(actor=cm, member=member, product=product, amount=amount, term_months=24,
+                                          region=Region.objects.get(code=district), purpose="演示申请",
+                                          client_type="individual")
+        created.append(app.order_no)
+        if stop == "draft":
+            continue
+        for doc in product.checklist:
+            services.document_add(actor=cm, application_id=app.pk, name=doc, upload=_png())
+        services.application_submit(actor=cm, application_id=app.pk)
+        if stop == "cs_review":
+            continue
+        services.cs_pass(actor=users["cs1"], application_id=app.pk)
+        if stop == "supplement":
+            services.ask_supplement(actor=users["lr1"], application_id=app.pk, missing="近 6 个月银行流水")
+        elif stop == "ready":
+            services.lr_pass(actor=users["lr1"], application_id=app.pk)
+    return created
