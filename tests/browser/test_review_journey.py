@@ -1,0 +1,90 @@
+"""cm registers a client and submits an application, cs passes it, lr asks for a supplement, cm adds a
+document and resubmits, lr confirms it — in a real browser, in Chinese, with screenshots."""
+import pytest
+
+from conftest import browser_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PNG = {"name": "id.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
+
+
+def switch(page, user, area="ops"):
+    page.goto(page.base + "/")
+    page.context.clear_cookies()
+    browser_login(page, user, area)
+
+
+def test_review_journey(page, shot, cast):
+    from apps.applications.models import Application
+    from apps.products.models import Product
+
+    Product.objects.create(code="b-credit", name="浏览器测试信用贷", category="credit", hold_amount="1000",
+                           checklist=["身份证", "收入证明"])
+    page.on("dialog", lambda d: d.accept())
+
+    browser_login(page, cast.cm, "ops")
+    page.click("text=会员管理")
+    page.click("text=登记新客户")
+    page.fill("#id_real_name", "赵六")
+    page.fill("#id_id_number", "11010519491231002X")
+    page.fill("#id_mobile", "13912340000")
+    page.fill("#id_address", "北京市西城区")
+    page.set_input_files("#id_id_photo_front", PNG)
+    page.set_input_files("#id_id_photo_back", PNG)
+    shot(page, "review-1-register")
+    page.click("button:has-text('提交登记')")
+    assert "已登记会员 赵六" in page.content() and "110***********002X" in page.content()
+    member_url = page.url
+
+    switch(page, cast.cs)
+    page.goto(member_url)
+    page.click("button:has-text('人工认证通过')")
+    assert "已认证" in page.content()
+
+    switch(page, cast.cm)
+    page.goto(member_url)
+    page.click("text=录入贷款申请")
+    page.select_option("#id_product", label="浏览器测试信用贷")
+    page.fill("#id_amount", "80000")
+    page.fill("#id_term_months", "12")
+    page.fill("#id_region_code", "440305")
+    page.fill("#id_purpose", "装修")
+    page.check("#id_consent")
+    page.click("button:has-text('保存草稿')")
+    assert "请上传资料后提交" in page.content()
+    app_url = page.url
+    for name in ("身份证", "收入证明"):
+        page.select_option("#id_name", name)
+        page.set_input_files("#id_file", PNG)
+        page.click("button:has-text('上传')")
+    page.click("button:has-text('提交审核')")
+    assert "待客服审核" in page.content()
+    shot(page, "review-2-submitted")
+
+    switch(page, cast.cs)
+    page.click("text=客服审核 >> nth=0")
+    page.click(f"text={Application.objects.get().order_no}")
+    page.click("button:has-text('客服审核通过')")
+    assert "待贷审审核" in page.content()
+
+    switch(page, cast.lr)
+    page.goto(app_url)
+    page.fill("input[name=missing]", "请补充近 6 个月银行流水")
+    page.click("button:has-text('要求补充资料')")
+    assert "待补充资料" in page.content()
+    shot(page, "review-3-supplement")
+
+    switch(page, cast.cm)
+    page.goto(app_url)
+    page.select_option("#id_name", "其他补充资料")
+    page.set_input_files("#id_file", PNG)
+    page.click("button:has-text('上传')")
+    page.click("button:has-text('重新提交')")
+    assert "待贷审审核" in page.content()
+
+    switch(page, cast.lr)
+    page.goto(app_url)
+    page.click("button:has-text('贷审通过（待派发）')")
+    assert "待派发" in page.content()
+    shot(page, "review-4-ready")
+    assert Application.objects.get().status == "ready"
