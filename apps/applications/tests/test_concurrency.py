@@ -1,32 +1,9 @@
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from apps.applications import services
 from apps.applications.models import Application, DailySequence
-
-
-def run_threads(n, target):
-    results, errors = [None] * n, [None] * n
-    barrier = threading.Barrier(n)
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:
-            errors[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+from apps.common.testing import run_threads
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,6 @@
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 
 @pytest.fixture
@@ -36,25 +34,3 @@ def books_balance():
         assert breaches == [], breaches
 
     return _check
-
-
-def run_threads(n, target):
-    """Run target(i) in n threads with their own DB connections; returns (results, errors)."""
-    results, errors = [None] * n, [None] * n
-    barrier = threading.Barrier(n)
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:  # collected for the test to inspect
-            errors[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors

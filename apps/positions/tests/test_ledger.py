@@ -8,7 +8,7 @@ from apps.positions import services
 from apps.positions.models import Account, Hold, JournalEntry, JournalLine
 from apps.positions.selectors import institution_finance_summary, ledger_check
 
-from .conftest import run_threads
+from apps.common.testing import run_threads
 
 K = Account.Kind
 pytestmark = pytest.mark.django_db

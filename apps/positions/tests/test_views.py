@@ -8,7 +8,7 @@ from apps.positions import services
 from apps.positions.gateway import LocalGateway
 from apps.positions.models import Account, Approval, JournalEntry, Recharge
 
-from .conftest import run_threads
+from apps.common.testing import run_threads
 
 K = Account.Kind
 pytestmark = pytest.mark.django_db
