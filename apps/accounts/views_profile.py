@@ -3,7 +3,7 @@ verification submitted by institutions and decided by 数银, and the platform's
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -55,7 +55,7 @@ def institution_profile(request):
     form = VerificationForm(request.POST or None, request.FILES or None, staff=staff) if can_submit else None
     if request.method == "POST":
         if not can_submit:
-            return render(request, "403.html", status=403)
+            raise PermissionDenied("accounts.change_organization")
         if form.is_valid():
             d = form.cleaned_data
             target_org = d["user"].organization if d["user"] else org
