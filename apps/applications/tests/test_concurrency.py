@@ -7,6 +7,7 @@ from apps.common.testing import run_threads
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_two_reviewers_at_once_exactly_one_wins(cast, draft):
     from apps.accounts.services import platform_role, user_create
 
@@ -29,6 +30,7 @@ def test_two_reviewers_at_once_exactly_one_wins(cast, draft):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_concurrent_order_numbers_unique_and_gap_free():
     from datetime import date
 

@@ -96,6 +96,7 @@ def test_four_eyes_adjustment_and_risk_withdrawal(cast, fund, books_balance):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_fifty_threads_race_for_seven_holds(cast, fund, books_balance):
     fund(cast.inst_a, clerk=cast.st, margin="7000")
 
@@ -114,6 +115,7 @@ def test_fifty_threads_race_for_seven_holds(cast, fund, books_balance):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_release_and_capture_race_resolves_once(cast, fund, books_balance):
     fund(cast.inst_a, clerk=cast.st, margin="1000")
     hold = services.hold_place(institution=cast.inst_a, ref_type="application", ref_id="once", amount="1000")
@@ -157,11 +159,13 @@ def _random_transfers(cast, fund, books_balance, per_thread):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_concurrent_random_transfers_no_deadlock_totals_kept(cast, fund, books_balance):
     _random_transfers(cast, fund, books_balance, per_thread=60)  # 32 × 60 = 1,920 (the CI-sized run)
 
 
 @pytest.mark.chaos
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_ten_thousand_random_transfers_by_32_threads(cast, fund, books_balance):
     _random_transfers(cast, fund, books_balance, per_thread=313)  # 32 × 313 = 10,016 (make chaos)

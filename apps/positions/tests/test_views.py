@@ -135,6 +135,7 @@ def test_expired_order_still_credited_by_a_late_notice(client, cast, login, book
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db-threads")  # one at a time: PostgreSQL allows 100 connections
 def test_twenty_simultaneous_notices_credit_once(cast, books_balance):
     recharge = services.recharge_online_create(institution=cast.inst_a, amount="1234.56", user=cast.a_admin)
     data = notice(recharge)
