@@ -10,6 +10,9 @@ import pytest
 
 PASSWORD = "Cast-pass-2026"
 
+# shared fixtures: applications in every state (workflow) and money (fund, books_balance)
+pytest_plugins = ["tests.fixtures.workflow", "tests.fixtures.money", "tests.fixtures.dispatch"]
+
 
 def build_cast():
     from apps.accounts.models import Organization

@@ -37,7 +37,8 @@ BEFORE_DISPATCH = [Status.DRAFT, Status.CS_REVIEW, Status.CS_REJECTED, Status.LR
                    Status.SUPPLEMENT, Status.READY]
 STATUS_TONES = {Status.READY: "success", Status.COMPLETED: "success", Status.LR_REJECTED: "danger",
                 Status.CS_REJECTED: "danger", Status.WITHDRAWN: "secondary", Status.SUPPLEMENT: "warning",
-                Status.DRAFT: "secondary"}
+                Status.DRAFT: "secondary", Status.REDISPATCH: "danger", Status.AWAITING_CHOICE: "warning",
+                Status.DISPATCHING: "info"}
 
 
 class Application(TimeStampedModel):
@@ -113,7 +114,8 @@ class Application(TimeStampedModel):
     def lr_pass(self):
         pass
 
-    @transition(field=status, source=[Status.LR_REVIEW, Status.PENDING_PLAN], target=Status.LR_REJECTED)
+    @transition(field=status, source=[Status.LR_REVIEW, Status.PENDING_PLAN, Status.REDISPATCH],
+                target=Status.LR_REJECTED)
     def lr_reject(self):
         pass
 
@@ -136,6 +138,24 @@ class Application(TimeStampedModel):
 
     @transition(field=status, source=BEFORE_DISPATCH, target=Status.WITHDRAWN)
     def withdraw(self):
+        pass
+
+    # -- dispatch (apps.dispatch.services drives these) --
+    @transition(field=status, source=[Status.READY, Status.REDISPATCH], target=Status.DISPATCHING)
+    def dispatch_start(self):
+        pass
+
+    @transition(field=status, source=Status.DISPATCHING, target=Status.AWAITING_CHOICE)
+    def dispatch_accepted(self):
+        pass
+
+    @transition(field=status, source=[Status.DISPATCHING, Status.AWAITING_CHOICE, Status.IN_INSTITUTION],
+                target=Status.REDISPATCH)
+    def dispatch_fail(self):
+        pass
+
+    @transition(field=status, source=Status.AWAITING_CHOICE, target=Status.IN_INSTITUTION)
+    def client_choose(self):
         pass
 
 

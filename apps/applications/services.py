@@ -37,7 +37,7 @@ def order_no_next(*, day: date | None = None) -> str:
     return f"SY{day:%Y%m%d}{seq:04d}"
 
 
-def _reviewers(codename: str):
+def reviewers(codename: str):
     return User.objects.filter(is_active=True, roles__permissions__codename=codename,
                                roles__organization__isnull=True, roles__is_active=True).distinct()
 
@@ -93,11 +93,7 @@ def _move(*, actor, application_id: int, perm: str, method: str, comment: str = 
             raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能{label}（可能已被他人处理），请刷新页面。")
         if before:
             before(app)
-        old = app.status
-        action()
-        app.save()
-        StatusChange.objects.create(application=app, from_status=old, to_status=app.status, actor=actor,
-                                    comment=comment[:500])
+        status_apply(app, method, actor=actor, comment=comment)
         for recipients, title in notify:
             message_send(recipients=recipients(app), title=title.format(app=app), category="workflow",
                          link=f"/ops/applications/{app.pk}/", sender=actor)
@@ -105,6 +101,18 @@ def _move(*, actor, application_id: int, perm: str, method: str, comment: str = 
             for hook in hooks.on_ready:
                 transaction.on_commit(lambda hook=hook, pk=app.pk: hook(pk))
         return app
+
+
+def status_apply(app: Application, method: str, *, actor=None, comment: str = "") -> Application:
+    """Apply one django-fsm transition to an application the caller has locked, save it and write the
+    StatusChange row (actor None = the system). Other apps (dispatch, settlement) move applications
+    through this, so every status change is recorded the same way."""
+    old = app.status
+    getattr(app, method)()
+    app.save()
+    StatusChange.objects.create(application=app, from_status=old, to_status=app.status, actor=actor,
+                                comment=comment[:500])
+    return app
 
 
 def _cm(app):
@@ -123,13 +131,13 @@ def application_submit(*, actor, application_id: int) -> Application:
 
     return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
                  method="submit", label="提交", comment="客户经理提交", before=check,
-                 notify=[(lambda a: _reviewers("review_cs"), "新的贷款申请待客服审核：{app.order_no}")])
+                 notify=[(lambda a: reviewers("review_cs"), "新的贷款申请待客服审核：{app.order_no}")])
 
 
 def cs_pass(*, actor, application_id: int, comment: str = "") -> Application:
     return _move(actor=actor, application_id=application_id, perm="applications.review_cs", method="cs_pass",
                  label="通过客服审核", comment=comment or "客服审核通过",
-                 notify=[(lambda a: _reviewers("review_lr"), "贷款申请待贷审审核：{app.order_no}")])
+                 notify=[(lambda a: reviewers("review_lr"), "贷款申请待贷审审核：{app.order_no}")])
 
 
 def cs_reject(*, actor, application_id: int, comment: str) -> Application:
@@ -137,7 +145,7 @@ def cs_reject(*, actor, application_id: int, comment: str) -> Application:
         raise ValidationError("请填写拒绝原因。")
     return _move(actor=actor, application_id=application_id, perm="applications.review_cs", method="cs_reject",
                  label="客服拒绝", comment=comment,
-                 notify=[(lambda a: _reviewers("arbitrate"), "客服拒绝待仲裁：{app.order_no}"),
+                 notify=[(lambda a: reviewers("arbitrate"), "客服拒绝待仲裁：{app.order_no}"),
                          (_cm, "贷款申请 {app.order_no} 被客服拒绝，待贷审仲裁")])
 
 
@@ -151,7 +159,7 @@ def arbitrate(*, actor, application_id: int, reasonable: bool, comment: str) -> 
                      notify=[(_cm, "贷款申请 {app.order_no} 经仲裁确认拒绝")])
     return _move(actor=actor, application_id=application_id, perm="applications.arbitrate",
                  method="arbitrate_overturn", label="仲裁", comment=f"仲裁：客服拒绝不合理，转贷审审核。{comment}",
-                 notify=[(lambda a: _reviewers("review_lr"), "仲裁后转贷审审核：{app.order_no}")])
+                 notify=[(lambda a: reviewers("review_lr"), "仲裁后转贷审审核：{app.order_no}")])
 
 
 def lr_pass(*, actor, application_id: int, comment: str = "") -> Application:
@@ -188,7 +196,7 @@ def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
                     label="要求补充资料", comment=f"需补充：{missing}", before=record,
                     notify=[(_cm, "贷款申请 {app.order_no} 需补充资料")])
         if app.manual_intervention and app.supplement_count == SUPPLEMENTS_BEFORE_INTERVENTION:
-            message_send(recipients=_reviewers("supervise_review"), category="workflow",
+            message_send(recipients=reviewers("supervise_review"), category="workflow",
                          title=f"贷款申请 {app.order_no} 已第 3 次要求补充资料，需人工干预",
                          link=f"/ops/applications/{app.pk}/")
         return app
@@ -201,7 +209,7 @@ def resubmit(*, actor, application_id: int, comment: str = "") -> Application:
 
     return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
                  method="resubmit", label="重新提交", comment=comment or "已补充资料，重新提交", before=check,
-                 notify=[(lambda a: _reviewers("review_cs" if a.status == Status.CS_REVIEW else "review_lr"),
+                 notify=[(lambda a: reviewers("review_cs" if a.status == Status.CS_REVIEW else "review_lr"),
                           "补充资料后重新提交：{app.order_no}")])
 
 

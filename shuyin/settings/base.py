@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.products",
     "apps.positions",
     "apps.members",
+    "apps.dispatch",
     "apps.applications",
     "apps.platform_admin",
 ]

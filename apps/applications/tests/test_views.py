@@ -5,7 +5,7 @@ from apps.applications import services
 from apps.applications.models import Application
 from apps.members.models import Member, PiiAccess
 
-from .conftest import PNG, png
+from tests.fixtures.workflow import PNG, png
 
 pytestmark = pytest.mark.django_db
 

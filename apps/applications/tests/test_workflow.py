@@ -6,7 +6,7 @@ from apps.applications import hooks, services
 from apps.applications.models import Application, Status
 from apps.messaging.models import Message
 
-from .conftest import png
+from tests.fixtures.workflow import png
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,637 @@
+"""Every write of dispatch (系统派发流程).
+
+Locking: a service locks the application row first, then its live dispatch, then the candidates it
+changes; the capacity counter and the margin account are compare-and-set single statements. The timer
+sweep takes due ``Timer`` rows with ``FOR UPDATE SKIP LOCKED`` before it takes the application; person
+actions never lock timer rows (an extension inserts a new timer and the stale one fires as a no-op), so
+the two orders cannot deadlock. Every transition re-checks the state under the lock, so a person and a
+sweep (or two sweeps) racing on the same case change it exactly once.
+
+Time comes from ``apps.common.clock``; every window is a system parameter read per call."""
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.http import Http404
+
+from apps.accounts.models import Organization, User
+from apps.applications.models import Application, Status as AppStatus
+from apps.applications.selectors import application_list_for_user
+from apps.applications.services import reviewers, status_apply
+from apps.common import clock
+from apps.common.params import params_get_many
+from apps.messaging.services import message_send
+from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
+
+from . import scoring, selectors
+from .models import (Candidate, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
+                     Round, ServiceArea, Timer)
+
+C = Candidate.Status
+PARAM_KEYS = ["dispatch.round_size", "dispatch.max_rounds", "dispatch.round_minutes", "dispatch.window_minutes",
+              "dispatch.choice_minutes"]
+HOLD_REF = "application"
+
+
+def _params() -> dict:
+    return params_get_many(PARAM_KEYS)
+
+
+def _event(dispatch: Dispatch, text: str, *, now, actor=None) -> None:
+    Event.objects.create(dispatch=dispatch, at=now, actor=actor, text=text[:300])
+
+
+def institution_users(institution_id: int, codename: str = "answer_case"):
+    root = Organization.objects.only("path").get(pk=institution_id)
+    return User.objects.filter(is_active=True, organization__path__startswith=root.path, roles__is_active=True,
+                               roles__permissions__codename=codename).distinct()
+
+
+def _lock_application(application_id: int) -> Application:
+    return Application.objects.select_for_update(of=("self",)).select_related("product", "region").get(
+        pk=application_id)
+
+
+def _lock_live(app: Application) -> Dispatch | None:
+    return Dispatch.objects.select_for_update().filter(application=app, status__in=Dispatch.LIVE).first()
+
+
+def _app_link(app) -> str:
+    return f"/ops/applications/{app.pk}/"
+
+
+# ---- starting a dispatch ----
+
+def dispatch_start(*, application_id: int, actor=None, level: str | None = None) -> Dispatch | None:
+    """Start dispatching an application that is 待派发 (or back with 贷审 after a failed dispatch). Returns
+    None when it is no longer in such a status (someone else started it)."""
+    with transaction.atomic():
+        app = _lock_application(application_id)
+        if app.status not in (AppStatus.READY, AppStatus.REDISPATCH):
+            return None
+        previous = app.dispatches.order_by("-attempt").first()
+        levels = selectors.cluster_levels()
+        if level is None:
+            level = levels[0] if previous is None else _next_level(levels, previous.level)
+        values, now = _params(), clock.now()
+        dispatch = Dispatch.objects.create(application=app, attempt=previous.attempt + 1 if previous else 1,
+                                           level=level, started_at=now,
+                                           cutoff_at=now + timedelta(minutes=values["dispatch.window_minutes"]))
+        status_apply(app, "dispatch_start", actor=actor,
+                     comment=f"第 {dispatch.attempt} 次派发，区域层级：{selectors.level_name(level)}")
+        _event(dispatch, f"开始第 {dispatch.attempt} 次派发（{selectors.level_name(level)}）", now=now, actor=actor)
+        if _round_open(app, dispatch, now, values) is None:
+            _finish(app, dispatch, now, reason="无符合条件的机构")
+        return dispatch
+
+
+def _next_level(levels: list[str], current: str) -> str:
+    index = levels.index(current) if current in levels else -1
+    return levels[min(index + 1, len(levels) - 1)]
+
+
+def redispatch_levels(app: Application) -> tuple[list[str], str | None]:
+    """The levels 贷审 may dispatch at again (the last one used and wider) and the default (the next one)."""
+    levels = selectors.cluster_levels()
+    previous = app.dispatches.order_by("-attempt").first()
+    if previous is None or previous.level not in levels:
+        return levels, levels[0]
+    index = levels.index(previous.level)
+    return levels[index:], levels[min(index + 1, len(levels) - 1)]
+
+
+def redispatch(*, actor, application_id: int, level: str, comment: str = "") -> Dispatch:
+    """贷审 dispatches an application again after no institution accepted or the client did not choose."""
+    if not actor.has_perm("dispatch.redispatch"):
+        raise PermissionDenied("dispatch.redispatch")
+    app = application_list_for_user(user=actor).filter(pk=application_id).first()
+    if app is None:
+        raise Http404
+    if app.status != AppStatus.REDISPATCH:
+        raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能重新派发，请刷新页面。")
+    allowed, _default = redispatch_levels(app)
+    if level not in allowed:
+        raise ValidationError("请选择有效的派发区域层级。")
+    dispatch = dispatch_start(application_id=application_id, actor=actor, level=level)
+    if dispatch is None:
+        raise ValidationError("该申请已被他人处理，请刷新页面。")
+    if comment:
+        _event(dispatch, f"贷审说明：{comment}", now=clock.now(), actor=actor)
+    return dispatch
+
+
+def dispatch_start_pending(*, limit: int = 200) -> int:
+    """Safety net for the on_ready hook: start any application still 待派发 (e.g. the web process died
+    between the commit and the hook). Each start locks and re-checks, so racing the hook is harmless."""
+    started = 0
+    for pk in Application.objects.filter(status=AppStatus.READY).order_by("pk").values_list("pk", flat=True)[:limit]:
+        if dispatch_start(application_id=pk) is not None:
+            started += 1
+    return started
+
+
+# ---- rounds ----
+
+def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
+    """Open the next round with (target − accepted) new institutions; None when the rules say stop."""
+    if dispatch.round_count >= values["dispatch.max_rounds"] or now >= dispatch.cutoff_at:
+        return None
+    n = values["dispatch.round_size"] - dispatch.accepted_count
+    if n <= 0:
+        return None
+    scoring.scores_ensure_current()
+    picked = selectors.candidates_select(application=app, level=dispatch.level, n=n)
+    for profile, reason in selectors.lost_select(application=app, level=dispatch.level, n=n, picked=picked):
+        _record_lost(profile, app, reason, now)
+    if not picked:
+        return None
+    number = dispatch.round_count + 1
+    deadline = min(now + timedelta(minutes=values["dispatch.round_minutes"]), dispatch.cutoff_at)
+    rnd = Round.objects.create(dispatch=dispatch, number=number, started_at=now, deadline=deadline)
+    Candidate.objects.bulk_create([
+        Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile=p,
+                  rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=deadline)
+        for i, p in enumerate(picked, start=1)])
+    ids = [p.pk for p in picked]
+    Profile.objects.filter(pk__in=ids).update(dispatched_count=F("dispatched_count") + 1, last_dispatched_at=now)
+    scoring.profiles_rescore(ids)
+    dispatch.round_count = number
+    dispatch.save(update_fields=["round_count"])
+    Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=deadline)
+    _event(dispatch, f"第 {number} 轮派发：" + "、".join(p.institution.name for p in picked), now=now)
+    for p in picked:
+        message_send(recipients=institution_users(p.institution_id), category="workflow",
+                     title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(deadline)} 前处理",
+                     link="/inst/dispatch/offers/")
+    return rnd
+
+
+def clock_text(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%m-%d %H:%M")
+
+
+def _record_lost(profile: Profile, app, reason: str, now) -> None:
+    _, created = LostCase.objects.get_or_create(institution_id=profile.institution_id, application=app,
+                                                defaults={"reason": reason, "at": now})
+    if created:
+        Profile.objects.filter(pk=profile.pk).update(lost_count=F("lost_count") + 1)
+
+
+def _round_close(dispatch: Dispatch, rnd: Round, now, *, reason: str, lapse: bool) -> None:
+    """Close a round; its unanswered candidates lapse (the deadline passed) or are cancelled (closed early
+    or the places are filled — not counted against the institution)."""
+    open_offers = list(rnd.candidates.select_for_update(of=("self",)).select_related("institution")
+                       .filter(status=C.OFFERED))
+    for cand in open_offers:
+        cand.lapse() if lapse else cand.cancel()
+        cand.resolved_at = now
+        cand.save(update_fields=["status", "resolved_at"])
+    if lapse and open_offers:
+        ids = [c.profile_id for c in open_offers]
+        Profile.objects.filter(pk__in=ids).update(lapsed_count=F("lapsed_count") + 1)
+        scoring.profiles_rescore(ids)
+        _event(dispatch, f"第 {rnd.number} 轮超时未处理：" + "、".join(c.institution.name for c in open_offers), now=now)
+    rnd.closed_at, rnd.close_reason = now, reason
+    rnd.save(update_fields=["closed_at", "close_reason"])
+    _timers_retire(rnd.timers.all(), now, reason)
+
+
+def _timers_retire(timers, now, outcome: str) -> None:
+    """Mark the pending timers of something that ended as done. SKIP LOCKED: a timer the sweep holds right
+    now is left to it (it will find the round or dispatch closed), so this never waits on the sweep."""
+    ids = list(timers.filter(done_at__isnull=True).select_for_update(skip_locked=True).values_list("pk", flat=True))
+    if ids:
+        Timer.objects.filter(pk__in=ids).update(done_at=now, outcome=f"已结束：{outcome}"[:100])
+
+
+def _advance(app, dispatch: Dispatch, now, values) -> None:
+    """After a round closed: open another one or finish."""
+    if dispatch.accepted_count >= values["dispatch.round_size"] or _round_open(app, dispatch, now, values) is None:
+        _finish(app, dispatch, now)
+
+
+def _finish(app, dispatch: Dispatch, now, *, reason: str = "") -> None:
+    values = _params()
+    if dispatch.accepted_count:
+        dispatch.to_choice()
+        dispatch.choice_deadline = dispatch.first_accepted_at + timedelta(minutes=values["dispatch.choice_minutes"])
+        dispatch.save(update_fields=["status", "choice_deadline"])
+        Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
+        text = f"{dispatch.accepted_count} 家机构已受理，待客户于 {clock_text(dispatch.choice_deadline)} 前确认"
+        status_apply(app, "dispatch_accepted", comment=text)
+        _event(dispatch, text, now=now)
+        message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/dispatch/{app.pk}/choice/",
+                     title=f"贷款申请 {app.order_no} 已有 {dispatch.accepted_count} 家机构受理，请录入客户选择")
+        return
+    if not reason:
+        reason = ("派发总时限已到" if now >= dispatch.cutoff_at else f"已派发 {dispatch.round_count} 轮") + "，无机构受理" \
+            if dispatch.round_count else "无符合条件的机构"
+    dispatch.fail()
+    dispatch.closed_at, dispatch.outcome = now, reason
+    dispatch.save(update_fields=["status", "closed_at", "outcome"])
+    status_apply(app, "dispatch_fail", comment=f"派发失败：{reason}，退回贷审")
+    _event(dispatch, f"派发结束：{reason}", now=now)
+    message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow", link=_app_link(app),
+                 title=f"贷款申请 {app.order_no} 派发失败（{reason}），待贷审扩大区域重新派发或拒绝")
+
+
+def _after_answer(app, dispatch: Dispatch, rnd: Round, now) -> None:
+    values = _params()
+    if dispatch.accepted_count >= values["dispatch.round_size"]:
+        for open_round in dispatch.rounds.filter(closed_at__isnull=True):
+            _round_close(dispatch, open_round, now, reason="受理名额已满", lapse=False)
+        _finish(app, dispatch, now)
+    elif rnd.closed_at is None and not rnd.candidates.filter(status=C.OFFERED).exists():
+        _round_close(dispatch, rnd, now, reason="本轮机构均已答复", lapse=False)
+        _advance(app, dispatch, now, values)
+
+
+# ---- the institution answers (可受理贷款) ----
+
+def _lock_offer(actor, candidate_id: int):
+    if not actor.has_perm("dispatch.answer_case"):
+        raise PermissionDenied("dispatch.answer_case")
+    ref = selectors.offers_for_user(user=actor).filter(pk=candidate_id).values("application_id").first()
+    if ref is None:
+        raise Http404
+    app = _lock_application(ref["application_id"])
+    dispatch = _lock_live(app)
+    cand = Candidate.objects.select_for_update(of=("self",)).select_related("round", "institution").get(pk=candidate_id)
+    if cand.status != C.OFFERED:
+        raise ValidationError(f"该派单已处理（{cand.get_status_display()}），请刷新页面。")
+    now = clock.now()
+    if dispatch is None or dispatch.pk != cand.dispatch_id or dispatch.status != Dispatch.Status.RUNNING \
+            or now >= cand.deadline:
+        raise ValidationError("该派单已超过受理时限，不能再处理。")
+    return app, dispatch, cand, now
+
+
+class _NoCapacity(Exception):
+    pass
+
+
+def _capacity_take(profile_id: int) -> bool:
+    """Compare-and-set: take one unit of the institution's concurrent capacity if it has one free."""
+    return Profile.objects.filter(pk=profile_id, active_cases__lt=F("capacity")).update(
+        active_cases=F("active_cases") + 1) == 1
+
+
+def offer_accept(*, actor, candidate_id: int) -> Candidate:
+    """Accept a case: takes a unit of capacity and places the product's per-case hold on the margin. Without
+    either, the accept is refused (status 受理失败, counted as a lost case) and the caller shows why."""
+    with transaction.atomic():
+        app, dispatch, cand, now = _lock_offer(actor, candidate_id)
+        refusal = None
+        try:
+            with transaction.atomic():
+                if not _capacity_take(cand.profile_id):
+                    raise _NoCapacity
+                hold = hold_place(institution=cand.institution, ref_type=HOLD_REF, ref_id=app.pk,
+                                  amount=app.product.hold_amount, memo=f"{app.order_no} 受理冻结")
+        except _NoCapacity:
+            refusal = (LostCase.Reason.CAPACITY, "同时服务人数已满，不能受理。请先办结在办案件或联系数银调整。")
+        except LedgerError as exc:
+            refusal = (LostCase.Reason.POSITION, f"{exc.messages[0]} 请充值或划转保证金后再受理新的派单。")
+        cand.answered_at, cand.answered_by = now, actor
+        if refusal:
+            cand.refuse()
+            cand.refuse_reason, cand.resolved_at = refusal[1][:200], now
+            cand.save()
+            _record_lost(cand.profile, app, refusal[0], now)
+            _event(dispatch, f"{cand.institution.name} 受理失败：{refusal[1]}", now=now, actor=actor)
+        else:
+            cand.accept()
+            cand.hold_id = hold.pk
+            cand.save()
+            dispatch.accepted_count += 1
+            dispatch.first_accepted_at = dispatch.first_accepted_at or now
+            dispatch.save(update_fields=["accepted_count", "first_accepted_at"])
+            Profile.objects.filter(pk=cand.profile_id).update(accepted_count=F("accepted_count") + 1)
+            scoring.answer_median_refresh(cand.profile_id)
+            _event(dispatch, f"{cand.institution.name} 已受理，冻结头寸 {app.product.hold_amount:,.2f} 元", now=now,
+                   actor=actor)
+        scoring.profiles_rescore([cand.profile_id])
+        _after_answer(app, dispatch, cand.round, now)
+        return cand
+
+
+def offer_decline(*, actor, candidate_id: int, code: str, text: str = "") -> Candidate:
+    if code not in DeclineReason.values:
+        raise ValidationError("请选择拒绝原因。")
+    text = (text or "").strip()
+    if code == DeclineReason.OTHER and not text:
+        raise ValidationError("选择“其他”时请填写拒绝说明。")
+    with transaction.atomic():
+        app, dispatch, cand, now = _lock_offer(actor, candidate_id)
+        cand.decline()
+        cand.decline_code, cand.decline_text = code, text[:300]
+        cand.answered_at, cand.answered_by, cand.resolved_at = now, actor, now
+        cand.save()
+        Profile.objects.filter(pk=cand.profile_id).update(declined_count=F("declined_count") + 1)
+        scoring.answer_median_refresh(cand.profile_id)
+        scoring.profiles_rescore([cand.profile_id])
+        _event(dispatch, f"{cand.institution.name} 拒绝：{DeclineReason(code).label}{('，' + text) if text else ''}",
+               now=now, actor=actor)
+        _after_answer(app, dispatch, cand.round, now)
+        return cand
+
+
+# ---- the client's choice ----
+
+def candidate_release(cand: Candidate, now) -> None:
+    """Give back the hold and the capacity unit of an accepted (or chosen) candidate — exactly once: the
+    hold's compare-and-set decides, and only a release that happened gives the capacity back."""
+    if cand.hold_id and hold_release(hold_id=cand.hold_id):
+        Profile.objects.filter(pk=cand.profile_id).update(active_cases=Greatest(F("active_cases") - 1, 0))
+        scoring.profiles_rescore([cand.profile_id])
+
+
+def client_choose(*, actor, application_id: int, candidate_id: int | None, note: str = "") -> Dispatch:
+    """The CM records the client's choice among the accepting institutions (``candidate_id``) or the
+    client's refusal of all (``None``)."""
+    if not actor.has_perm("dispatch.record_choice"):
+        raise PermissionDenied("dispatch.record_choice")
+    if application_list_for_user(user=actor).filter(pk=application_id, cm=actor).first() is None:
+        raise Http404
+    with transaction.atomic():
+        app = _lock_application(application_id)
+        dispatch = _lock_live(app)
+        now = clock.now()
+        if dispatch is None or dispatch.status != Dispatch.Status.CHOOSING:
+            raise ValidationError("该申请当前不在客户选择阶段（可能已选定或已超时退回），请刷新页面。")
+        if now >= dispatch.choice_deadline:
+            raise ValidationError("客户确认时限已过，系统将退回贷审处理。")
+        if candidate_id is None:
+            if not note.strip():
+                raise ValidationError("请填写客户拒绝的原因。")
+            _close_choice(app, dispatch, now, lapsed=False, actor=actor, note=note.strip())
+            return dispatch
+        cand = dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(
+            pk=candidate_id, status=C.ACCEPTED).first()
+        if cand is None:
+            raise ValidationError("只能选择已受理的机构。")
+        cand.choose()
+        cand.resolved_at = now
+        cand.save(update_fields=["status", "resolved_at"])
+        others = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(status=C.ACCEPTED))
+        for other in others:
+            other.release()
+            other.resolved_at = now
+            other.save(update_fields=["status", "resolved_at"])
+            candidate_release(other, now)
+        dispatch.choose()
+        dispatch.chosen, dispatch.closed_at = cand, now
+        dispatch.outcome = f"客户选定 {cand.institution.name}"
+        dispatch.save(update_fields=["status", "chosen", "closed_at", "outcome"])
+        _timers_retire(dispatch.timers.all(), now, "客户已选定")
+        status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
+        _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
+        message_send(recipients=institution_users(cand.institution_id), category="workflow",
+                     link="/inst/dispatch/offers/?tab=history",
+                     title=f"客户已选定贵机构办理：{app.product.name} {app.amount:,.2f} 元（{app.order_no}）")
+        for other in others:
+            message_send(recipients=institution_users(other.institution_id), category="workflow",
+                         title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
+        return dispatch
+
+
+def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, note: str = "") -> None:
+    accepted = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(status=C.ACCEPTED))
+    for cand in accepted:
+        cand.release()
+        cand.resolved_at = now
+        cand.save(update_fields=["status", "resolved_at"])
+        candidate_release(cand, now)
+    reason = "客户逾期未选择机构" if lapsed else f"客户拒绝全部机构：{note}"
+    dispatch.lapse() if lapsed else dispatch.refuse_all()
+    dispatch.closed_at, dispatch.outcome = now, reason[:200]
+    dispatch.save(update_fields=["status", "closed_at", "outcome"])
+    _timers_retire(dispatch.timers.all(), now, reason)
+    status_apply(app, "dispatch_fail", actor=actor, comment=f"{reason}，全部头寸已解冻，退回贷审")
+    _event(dispatch, f"{reason}，{len(accepted)} 家机构的头寸已解冻", now=now, actor=actor)
+    message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow", link=_app_link(app),
+                 title=f"贷款申请 {app.order_no}：{reason}，退回贷审")
+    for cand in accepted:
+        message_send(recipients=institution_users(cand.institution_id), category="workflow",
+                     title=f"派单 {app.order_no} 客户未选择贵机构，已恢复冻结的头寸")
+
+
+# ---- timers (the beat sweep) ----
+
+def timers_sweep(*, now=None, batch: int = 50) -> int:
+    """Apply every due timer exactly once. Due rows are taken in batches with FOR UPDATE SKIP LOCKED, so
+    concurrent sweeps share the work; each timer runs in a savepoint and is marked done in the same
+    transaction as its effect. A timer that fails is left due (with the error) and retried next run."""
+    done, failed = 0, set()
+    while True:
+        moment = now or clock.now()
+        with transaction.atomic():
+            timers = list(Timer.objects.select_for_update(skip_locked=True)
+                          .filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=failed)
+                          .order_by("due_at", "pk")[:batch])
+            if not timers:
+                return done
+            for timer in timers:
+                try:
+                    with transaction.atomic():
+                        outcome = _fire(timer, moment)
+                except Exception as exc:  # noqa: BLE001 — recorded on the row and retried next run
+                    failed.add(timer.pk)
+                    Timer.objects.filter(pk=timer.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:300])
+                    continue
+                timer.done_at, timer.outcome = moment, outcome
+                timer.save(update_fields=["done_at", "outcome"])
+                done += 1
+
+
+def _fire(timer: Timer, now) -> str:
+    app = _lock_application(Dispatch.objects.values_list("application_id", flat=True).get(pk=timer.dispatch_id))
+    dispatch = Dispatch.objects.select_for_update().get(pk=timer.dispatch_id)
+    if timer.kind == Timer.Kind.ROUND:
+        rnd = Round.objects.select_for_update().get(pk=timer.round_id)
+        if rnd.closed_at is not None or dispatch.status != Dispatch.Status.RUNNING:
+            return "本轮已结束"
+        if rnd.deadline > now:
+            return "时限已延长"
+        _round_close(dispatch, rnd, now, reason="受理时限已到", lapse=True)
+        _advance(app, dispatch, now, _params())
+        return "本轮超时结束"
+    if dispatch.status != Dispatch.Status.CHOOSING:
+        return "客户已选择或已结束"
+    if dispatch.choice_deadline > now:
+        return "时限已延长"
+    _close_choice(app, dispatch, now, lapsed=True)
+    return "客户逾期未选择"
+
+
+# ---- 跟单经理 interventions ----
+
+def _intervene_lock(actor, dispatch_id: int):
+    if not actor.has_perm("dispatch.intervene"):
+        raise PermissionDenied("dispatch.intervene")
+    ref = Dispatch.objects.filter(pk=dispatch_id).values("application_id").first()
+    if ref is None:
+        raise Http404
+    app = _lock_application(ref["application_id"])
+    dispatch = Dispatch.objects.select_for_update().get(pk=dispatch_id)
+    if dispatch.status not in Dispatch.LIVE:
+        raise ValidationError("该派发已结束，请刷新页面。")
+    return app, dispatch, clock.now()
+
+
+def _open_round(dispatch: Dispatch) -> Round:
+    rnd = dispatch.rounds.select_for_update().filter(closed_at__isnull=True).order_by("-number").first()
+    if rnd is None or dispatch.status != Dispatch.Status.RUNNING:
+        raise ValidationError("当前没有进行中的派发轮次。")
+    return rnd
+
+
+def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, accept_warnings: bool = False
+                  ) -> Candidate:
+    """Add an institution to the current round by hand. Rule breaches are warnings the OF must acknowledge."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写人工加派的原因。")
+    with transaction.atomic():
+        app, dispatch, now = _intervene_lock(actor, dispatch_id)
+        rnd = _open_round(dispatch)
+        institution = Organization.objects.filter(pk=institution_id, kind=Organization.Kind.INSTITUTION,
+                                                  parent__isnull=True, is_active=True).first()
+        if institution is None:
+            raise ValidationError("请选择一家启用中的合作机构。")
+        check = selectors.eligibility_check(application=app, institution=institution, level=dispatch.level)
+        if check.profile is None or any("已派发过" in w for w in check.warnings):
+            raise ValidationError("；".join(check.warnings) + "，不能加派。")
+        if check.warnings and not accept_warnings:
+            raise ValidationError("该机构不符合派发规则：" + "；".join(check.warnings) + "。如确需加派，请勾选“已知晓以上提示”。")
+        profile = check.profile
+        cand = Candidate.objects.create(
+            dispatch=dispatch, round=rnd, application=app, institution=institution, profile=profile,
+            rank=rnd.candidates.count() + 1, score=profile.score, parts=profile.score_parts, manual=True,
+            added_by=actor, manual_reason=reason[:200], offered_at=now, deadline=rnd.deadline)
+        Profile.objects.filter(pk=profile.pk).update(dispatched_count=F("dispatched_count") + 1, last_dispatched_at=now)
+        warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
+        _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
+        message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",
+                     title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(rnd.deadline)} 前处理")
+        return cand
+
+
+def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str) -> Dispatch:
+    """Extend the current round's acceptance window (and the dispatch cut-off with it), or the client's
+    choice window. A new timer row is written; the old one fires as a no-op."""
+    if not 1 <= int(minutes) <= 7 * 24 * 60:
+        raise ValidationError("延长时间应在 1 分钟到 7 天之间。")
+    if not (reason or "").strip():
+        raise ValidationError("请填写延长的原因。")
+    delta = timedelta(minutes=int(minutes))
+    with transaction.atomic():
+        app, dispatch, now = _intervene_lock(actor, dispatch_id)
+        if dispatch.status == Dispatch.Status.RUNNING:
+            rnd = _open_round(dispatch)
+            rnd.deadline = max(rnd.deadline, now) + delta
+            rnd.save(update_fields=["deadline"])
+            rnd.candidates.filter(status=C.OFFERED).update(deadline=rnd.deadline)
+            dispatch.cutoff_at = max(dispatch.cutoff_at, rnd.deadline)
+            dispatch.save(update_fields=["cutoff_at"])
+            Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=rnd.deadline)
+            text = f"第 {rnd.number} 轮受理时限延长至 {clock_text(rnd.deadline)}"
+        else:
+            dispatch.choice_deadline = max(dispatch.choice_deadline, now) + delta
+            dispatch.save(update_fields=["choice_deadline"])
+            Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
+            text = f"客户确认时限延长至 {clock_text(dispatch.choice_deadline)}"
+        _event(dispatch, f"{text}：{reason.strip()}", now=now, actor=actor)
+        return dispatch
+
+
+def round_close_early(*, actor, dispatch_id: int, reason: str) -> Dispatch:
+    """End the current round now: unanswered offers are withdrawn (not counted against the institutions)
+    and the next round opens, or the dispatch finishes."""
+    if not (reason or "").strip():
+        raise ValidationError("请填写提前结束本轮的原因。")
+    with transaction.atomic():
+        app, dispatch, now = _intervene_lock(actor, dispatch_id)
+        rnd = _open_round(dispatch)
+        _round_close(dispatch, rnd, now, reason=f"跟单提前结束：{reason.strip()}"[:100], lapse=False)
+        _event(dispatch, f"跟单提前结束第 {rnd.number} 轮：{reason.strip()}", now=now, actor=actor)
+        _advance(app, dispatch, now, _params())
+        return dispatch
+
+
+# ---- profiles and business categories ----
+
+def profile_ensure(institution: Organization) -> Profile:
+    root = institution if institution.parent_id is None else Organization.objects.get(pk=institution.root_id)
+    margin = institution_accounts(root)["margin"]
+    profile, created = Profile.objects.get_or_create(institution=root, defaults={"margin_account": margin})
+    if created:
+        scoring.profiles_rescore([profile.pk])
+    return profile
+
+
+def profile_update(*, actor, profile: Profile, capacity: int, client_types: list[str], is_active: bool) -> Profile:
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        profile.capacity, profile.client_types, profile.is_active = capacity, sorted(set(client_types)), is_active
+        profile.save(update_fields=["capacity", "client_types", "is_active", "updated_at"])
+        return profile
+
+
+def profile_areas_set(*, profile: Profile, regions) -> None:
+    with transaction.atomic():
+        profile.areas.all().delete()
+        ServiceArea.objects.bulk_create([
+            ServiceArea(profile=profile, region=r, level=r.level, province_code=r.province_code,
+                        city_code=r.city_code) for r in regions])
+
+
+def profile_products_set(*, profile: Profile, products) -> None:
+    with transaction.atomic():
+        profile.product_links.all().delete()
+        ProfileProduct.objects.bulk_create([ProfileProduct(profile=profile, product=p) for p in products])
+
+
+def category_request_create(*, actor, products, note: str = "") -> CategoryRequest:
+    if not actor.has_perm("dispatch.edit_own_profile"):
+        raise PermissionDenied("dispatch.edit_own_profile")
+    if not products:
+        raise ValidationError("请至少选择一个业务类别。")
+    root_id = actor.organization.root_id
+    with transaction.atomic():
+        if CategoryRequest.objects.select_for_update().filter(institution_id=root_id,
+                                                              status=CategoryRequest.Status.PENDING).exists():
+            raise ValidationError("已有一份变更申请待数银审核，请等待审核结果。")
+        req = CategoryRequest.objects.create(institution_id=root_id, note=note[:300], requested_by=actor)
+        req.products.set(products)
+        message_send(recipients=User.objects.filter(is_active=True, roles__permissions__codename="manage_profiles",
+                                                     roles__organization__isnull=True).distinct(),
+                     category="workflow", link="/platform/dispatch/category-requests/",
+                     title=f"{actor.organization.name} 申请变更业务类别")
+        return req
+
+
+def category_request_decide(*, actor, request_id: int, approve: bool, note: str = "") -> CategoryRequest:
+    if not actor.has_perm("dispatch.manage_profiles"):
+        raise PermissionDenied("dispatch.manage_profiles")
+    if not approve and not note.strip():
+        raise ValidationError("驳回时请填写原因。")
+    with transaction.atomic():
+        req = CategoryRequest.objects.select_for_update().filter(pk=request_id).first()
+        if req is None:
+            raise Http404
+        if req.status != CategoryRequest.Status.PENDING:
+            raise ValidationError("该申请已审核，请刷新页面。")
+        req.approve() if approve else req.reject()
+        req.decided_by, req.decided_at, req.decision_note = actor, clock.now(), note.strip()[:300]
+        req.save()
+        if approve:
+            profile_products_set(profile=profile_ensure(req.institution), products=list(req.products.all()))
+        message_send(recipients=institution_users(req.institution_id, "view_own_profile"), category="workflow",
+                     link="/inst/dispatch/profile/",
+                     title="业务类别变更申请已通过" if approve else f"业务类别变更申请被驳回：{note.strip()}")
+        return req
