@@ -17,11 +17,17 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 SCALE = os.environ.get("BENCH_SCALE", "full")
 FACTOR = 1 if SCALE == "full" else 0.01
 INSTITUTIONS = int(10_000 * FACTOR)
-LINES = int(5_000_000 * FACTOR)
+LINES = int(os.environ.get("BENCH_LINES", 5_000_000 * FACTOR))  # BENCH_LINES: a quicker look at one part
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))  # e.g. BENCH_ONLY=dispatch
+
+
+def wanted(section: str) -> bool:
+    return not ONLY or section in ONLY
 
 
 def bench_db_url() -> str:
@@ -157,17 +163,25 @@ def fund_margins():
     connection.close()
 
 
-def main():
-    create_database()
-    setup_django()
+def fund_all_margins(rng):
+    """Move a random part of every institution's cash into its margin (0 – 20,000 元), through the ledger."""
     from django.db import connection
 
+    from apps.accounts.models import Organization
+    from apps.positions import services
+    from apps.positions.models import Account
+
+    cash = dict(Account.objects.filter(kind="cash", owner__code__startswith="b").values_list("owner_id", "balance"))
+    for org in Organization.objects.filter(code__startswith="b", kind="institution").order_by("id"):
+        amount = min(Decimal(rng.randint(0, 20000)), cash.get(org.pk, Decimal(0)))
+        if amount > 0:
+            services.transfer(institution=org, source="cash", target="margin", amount=amount)
+    connection.close()
+
+
+def bench_ledger(metrics):
     from apps.positions.selectors import ledger_check
 
-    metrics = []
-    gen_s = generate()
-    print(f"[bench] scale={SCALE}: {INSTITUTIONS} institutions, {LINES} journal lines generated in {gen_s:.1f}s",
-          flush=True)
     t0 = time.monotonic()
     breaches = ledger_check()
     check_s = time.monotonic() - t0
@@ -181,12 +195,51 @@ def main():
         print(f"[bench] holds w{w}: {rate:.1f}/s", flush=True)
     rate = throughput("transfer", 8)
     metrics.append({"name": "ledger.transfer.per_s.w8", "value": round(rate, 1), "unit": "transfers/s (higher is better)"})
+
+
+def bench_dispatch(metrics):
+    import random
+
+    import dispatch_bench
+
+    rng = random.Random(2026)
+    gen = dispatch_bench.generate_profiles(rng, lambda: fund_all_margins(rng))
+    print(f"[bench] dispatch profiles generated in {gen['seconds']:.1f}s", flush=True)
+    sel = dispatch_bench.measure_select(gen["products"], rng)
+    (ROOT / "bench" / "results" / "dispatch_select_explain.txt").write_text(sel["explain"])
+    print(f"[bench] selection p50 {sel['p50']:.3f} ms, p99 {sel['p99']:.3f} ms, {sel['found']:.2f} found per call",
+          flush=True)
+    metrics.append({"name": "dispatch.select.p50_ms", "value": round(sel["p50"], 3), "unit": "ms (lower is better)"})
+    metrics.append({"name": "dispatch.select.p99_ms", "value": round(sel["p99"], 3), "unit": "ms (lower is better)"})
+    sweep = dispatch_bench.measure_sweep(gen["products"], rng, due=int(10_000 * FACTOR))
+    print(f"[bench] sweep: {sweep['done']} of {sweep['pending']} due deadlines in {sweep['seconds']:.1f}s "
+          f"(set-up {sweep['setup_s']:.1f}s)", flush=True)
+    metrics.append({"name": "dispatch.sweep.rows_per_s", "value": round(sweep["rows_per_s"], 1),
+                    "unit": "deadlines/s (higher is better)"})
+
+
+def main():
+    create_database()
+    setup_django()
+    from django.db import connection
+
+    from apps.positions.selectors import ledger_check
+
+    metrics = []
+    gen_s = generate()
+    print(f"[bench] scale={SCALE}: {INSTITUTIONS} institutions, {LINES} journal lines generated in {gen_s:.1f}s",
+          flush=True)
+    if wanted("ledger"):
+        bench_ledger(metrics)
+    if wanted("dispatch"):
+        bench_dispatch(metrics)
     breaches = ledger_check()
     metrics.append({"name": "ledger.check.breaches_after_load", "value": len(breaches), "unit": "count (0 required)"})
     connection.close()
     result = {"scale": SCALE, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "metrics": metrics}
     out = ROOT / "bench" / "results" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"\n{'metric':40} {'value':>12}  unit")
     for m in metrics:

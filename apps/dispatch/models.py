@@ -32,6 +32,10 @@ class Profile(TimeStampedModel):
                               blank=True, verbose_name=_("服务对象"))
     products = models.ManyToManyField("products.Product", through="ProfileProduct", related_name="+",
                                       verbose_name=_("业务类别"))
+    # copies of the two lists above as arrays on the row, so that selection filters one row at a time
+    # while walking the score index (no joins to plan): kept by services.profile_*_set
+    product_ids = ArrayField(models.IntegerField(), default=list, blank=True, editable=False)
+    coverage = ArrayField(models.CharField(max_length=14), default=list, blank=True, editable=False)
     # running statistics (kept up to date by the dispatch and settlement services)
     dispatched_count = models.PositiveIntegerField(_("派单数"), default=0)
     accepted_count = models.PositiveIntegerField(_("受理数"), default=0)
@@ -99,6 +103,18 @@ class ProfileProduct(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "profile"], name="profile_product_once")]
+
+
+def coverage_keys(areas) -> list[str]:
+    """The keys a set of service areas answers to (see selectors.area_keys): ``r:<code>`` for each area
+    itself, ``c:<city>`` for the city each lies in, ``p:<province>`` for its province."""
+    keys = set()
+    for code, city_code, province_code in areas:
+        keys.add(f"r:{code}")
+        if city_code:
+            keys.add(f"c:{city_code}")
+        keys.add(f"p:{province_code}")
+    return sorted(keys)
 
 
 class ServiceArea(models.Model):

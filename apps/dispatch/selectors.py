@@ -1,13 +1,14 @@
 """Reads of the dispatch app: candidate selection (the hot path) and the lists behind its pages."""
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from apps.common.params import param_get
 from apps.regions.models import Region
 
-from .models import Candidate, Cluster, Dispatch, LostCase, Profile, ProfileProduct, ServiceArea
+from .models import Candidate, Cluster, Dispatch, LostCase, Profile
 
 BUILTIN_LEVELS = {"district": "区县", "city": "地市", "province": "全省", "national": "全国"}
 
@@ -24,67 +25,75 @@ def level_name(code: str) -> str:
     return f"集群（{'、'.join(names)}）" if names else code
 
 
-def _area_condition(region: Region, level: str) -> Q | None:
-    """Which service areas cover ``region`` at ``level`` (None: no region condition). A service area is a
-    province, city or district; it covers everything beneath it."""
+def area_keys(region: Region, level: str) -> list[str] | None:
+    """The coverage keys (models.coverage_keys) of which an institution needs one to serve ``region`` at
+    ``level``; None: no region condition. A service area covers everything beneath it."""
     if level == "national":
         return None
-    province = Q(level=Region.Level.PROVINCE, province_code=region.province_code)
+    own = [f"r:{c}" for c in (region.code, region.city_code, region.province_code) if c]
     if level == "district":
-        own = Q(region_id=region.pk)
-        return own | Q(level=Region.Level.CITY, city_code=region.city_code) | province if region.city_code \
-            else own | province
-    if level == "city":
-        return Q(city_code=region.city_code) | province if region.city_code else Q(province_code=region.province_code)
+        return own  # the district itself, its city or its province
+    if level == "city":  # anything inside its city, or its whole province
+        if not region.city_code:
+            return [f"p:{region.province_code}"]
+        return [f"c:{region.city_code}", f"r:{region.province_code}"]
     if level == "province":
-        return Q(province_code=region.province_code)
+        return [f"p:{region.province_code}"]
     members = Region.objects.filter(pk__in=Cluster.regions.through.objects.filter(
         cluster__level=level, cluster__regions__code__in=[c for c in (region.province_code, region.city_code) if c]
-    ).values("region_id"))
-    provinces = list(members.filter(level=Region.Level.PROVINCE).values_list("code", flat=True))
-    cities = list(members.filter(level=Region.Level.CITY).values_list("code", flat=True))
+    ).values("region_id")).values_list("level", "code")
+    keys = [f"p:{code}" if lvl == Region.Level.PROVINCE else f"c:{code}" for lvl, code in members
+            if lvl in (Region.Level.PROVINCE, Region.Level.CITY)]
     # a cluster level that does not contain the application's region widens to its province
-    if not provinces and not cities:
-        return Q(province_code=region.province_code)
-    return Q(province_code__in=provinces) | Q(city_code__in=cities)
+    return keys or [f"p:{region.province_code}"]
 
 
-def eligible_profiles(*, application, level: str) -> QuerySet:
-    """Every rule of section 5 except the order: active and not excluded, serves the region at this level,
-    the product and the client type, has free capacity and enough position for the per-case hold, and has
-    not been tried for this application before (in any attempt)."""
-    hold = application.product.hold_amount
-    qs = (Profile.objects.filter(is_active=True, excluded=False, client_types__contains=[application.client_type])
-          .filter(Exists(ProfileProduct.objects.filter(profile=OuterRef("pk"), product_id=application.product_id)))
-          .exclude(Exists(Candidate.objects.filter(application_id=application.pk,
-                                                   institution_id=OuterRef("institution_id")))))
-    area = _area_condition(application.region, level)
-    if area is not None:
-        qs = qs.filter(Exists(ServiceArea.objects.filter(area, profile=OuterRef("pk"))))
-    return qs.alias(position=F("margin_account__balance") - F("margin_account__held")), hold
+RANK = (F("score").desc(), F("last_dispatched_at").asc(nulls_first=True), "id")
+PICK_FIELDS = ("pk", "institution_id", "score", "score_parts")
+
+
+def eligible_q(*, application, level: str) -> Q:
+    """Every rule of section 5 except capacity, position and the order: active and not excluded by the
+    health check, serves the region at this level, the product and the client type, and has not been
+    tried for this application before (in any attempt). Conditions on the profile row only (the arrays
+    are copies of the service areas and products), so PostgreSQL can check them while walking the
+    ``dispatch_rank`` index."""
+    q = Q(is_active=True, excluded=False, client_types__contains=[application.client_type],
+          product_ids__contains=[application.product_id])
+    keys = area_keys(application.region, level)
+    if keys is not None:
+        q &= Q(coverage__overlap=keys)
+    tried = RawSQL("SELECT institution_id FROM dispatch_candidate WHERE application_id = %s", [application.pk])
+    return q & ~Q(institution_id__in=tried)
+
+
+def _has_room(hold) -> Q:
+    return Q(active_cases__lt=F("capacity"), margin_account__balance__gte=F("margin_account__held") + hold)
 
 
 def ranked(qs: QuerySet) -> QuerySet:
     """Highest score first; equal scores rotate: the one dispatched to longest ago (or never) first."""
-    return qs.order_by(F("score").desc(), F("last_dispatched_at").asc(nulls_first=True), "id")
+    return qs.order_by(*RANK)
 
 
-def candidates_select(*, application, level: str, n: int) -> list[Profile]:
-    """The top ``n`` eligible profiles. One query; PostgreSQL walks the ``dispatch_rank`` index and stops
-    after ``n`` matching rows (EXPLAIN in docs/performance.md)."""
+def candidates_select(*, application, level: str, n: int) -> list:
+    """The top ``n`` eligible profiles with free capacity and enough position for the per-case hold, as rows
+    of (pk, institution_id, score, score_parts). One query; PostgreSQL walks the ``dispatch_rank`` index
+    and stops after ``n`` matching rows (EXPLAIN in docs/performance.md)."""
     if n <= 0:
         return []
-    qs, hold = eligible_profiles(application=application, level=level)
-    qs = qs.filter(active_cases__lt=F("capacity"), position__gte=hold)
-    return list(ranked(qs).select_related("institution")[:n])
+    qs = Profile.objects.filter(eligible_q(application=application, level=level)
+                                & _has_room(application.product.hold_amount))
+    return list(ranked(qs).values_list(*PICK_FIELDS, named=True)[:n])
 
 
-def lost_select(*, application, level: str, n: int, picked: list[Profile]) -> list[tuple[Profile, str]]:
+def lost_select(*, application, level: str, n: int, picked: list) -> list[tuple[Profile, str]]:
     """Institutions that would have ranked among the top ``n`` but lack capacity or position: they lost a
     qualifying case (符合条件流失单子数)."""
-    qs, hold = eligible_profiles(application=application, level=level)
+    qs = Profile.objects.filter(eligible_q(application=application, level=level)
+                                & ~_has_room(application.product.hold_amount))
     lost = []
-    for profile in ranked(qs.filter(Q(active_cases__gte=F("capacity")) | Q(position__lt=hold)))[:n]:
+    for profile in ranked(qs).only("pk", "institution_id", "score", "active_cases", "capacity")[:n]:
         if len(picked) >= n and profile.score < picked[-1].score:
             continue  # it would not have made the top n anyway
         reason = LostCase.Reason.CAPACITY if profile.active_cases >= profile.capacity else LostCase.Reason.POSITION
@@ -110,10 +119,10 @@ def eligibility_check(*, application, institution, level: str) -> Eligibility:
         warnings.append("体检不合格：" + "；".join(profile.health_notes))
     if application.client_type not in profile.client_types:
         warnings.append("不服务该类客户")
-    if not profile.product_links.filter(product_id=application.product_id).exists():
+    if application.product_id not in profile.product_ids:
         warnings.append("业务类别不含该产品")
-    area = _area_condition(application.region, level)
-    if area is not None and not profile.areas.filter(area).exists():
+    keys = area_keys(application.region, level)
+    if keys is not None and not set(keys) & set(profile.coverage):
         warnings.append("服务区域不含申请所在地区")
     if profile.active_cases >= profile.capacity:
         warnings.append(f"同时服务人数已满（{profile.active_cases}/{profile.capacity}）")

@@ -26,7 +26,7 @@ from apps.messaging.services import message_send
 from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
 
 from . import scoring, selectors
-from .models import (Candidate, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
+from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
                      Round, ServiceArea, Timer)
 
 C = Candidate.Status
@@ -43,10 +43,11 @@ def _event(dispatch: Dispatch, text: str, *, now, actor=None) -> None:
     Event.objects.create(dispatch=dispatch, at=now, actor=actor, text=text[:300])
 
 
-def institution_users(institution_id: int, codename: str = "answer_case"):
-    root = Organization.objects.only("path").get(pk=institution_id)
-    return User.objects.filter(is_active=True, organization__path__startswith=root.path, roles__is_active=True,
-                               roles__permissions__codename=codename).distinct()
+def institution_users(*institution_ids: int, codename: str = "answer_case"):
+    """Active users of these institutions (any of their units) holding the permission code."""
+    return User.objects.filter(is_active=True, organization__path__regex=r"^/(%s)/" % "|".join(
+        str(int(i)) for i in institution_ids), roles__is_active=True,
+        roles__permissions__codename=codename).distinct()
 
 
 def _lock_application(application_id: int) -> Application:
@@ -151,7 +152,7 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     deadline = min(now + timedelta(minutes=values["dispatch.round_minutes"]), dispatch.cutoff_at)
     rnd = Round.objects.create(dispatch=dispatch, number=number, started_at=now, deadline=deadline)
     Candidate.objects.bulk_create([
-        Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile=p,
+        Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile_id=p.pk,
                   rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=deadline)
         for i, p in enumerate(picked, start=1)])
     ids = [p.pk for p in picked]
@@ -160,11 +161,11 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     dispatch.round_count = number
     dispatch.save(update_fields=["round_count"])
     Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=deadline)
-    _event(dispatch, f"第 {number} 轮派发：" + "、".join(p.institution.name for p in picked), now=now)
-    for p in picked:
-        message_send(recipients=institution_users(p.institution_id), category="workflow",
-                     title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(deadline)} 前处理",
-                     link="/inst/dispatch/offers/")
+    names = dict(Organization.objects.filter(pk__in=[p.institution_id for p in picked]).values_list("pk", "name"))
+    _event(dispatch, f"第 {number} 轮派发：" + "、".join(names[p.institution_id] for p in picked), now=now)
+    message_send(recipients=institution_users(*[p.institution_id for p in picked]), category="workflow",
+                 title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(deadline)} 前处理",
+                 link="/inst/dispatch/offers/")
     return rnd
 
 
@@ -583,17 +584,22 @@ def profile_update(*, actor, profile: Profile, capacity: int, client_types: list
 
 
 def profile_areas_set(*, profile: Profile, regions) -> None:
+    regions = list(regions)
     with transaction.atomic():
         profile.areas.all().delete()
         ServiceArea.objects.bulk_create([
             ServiceArea(profile=profile, region=r, level=r.level, province_code=r.province_code,
                         city_code=r.city_code) for r in regions])
+        Profile.objects.filter(pk=profile.pk).update(
+            coverage=coverage_keys((r.code, r.city_code, r.province_code) for r in regions))
 
 
 def profile_products_set(*, profile: Profile, products) -> None:
+    products = list(products)
     with transaction.atomic():
         profile.product_links.all().delete()
         ProfileProduct.objects.bulk_create([ProfileProduct(profile=profile, product=p) for p in products])
+        Profile.objects.filter(pk=profile.pk).update(product_ids=sorted(p.pk for p in products))
 
 
 def category_request_create(*, actor, products, note: str = "") -> CategoryRequest:
@@ -631,7 +637,7 @@ def category_request_decide(*, actor, request_id: int, approve: bool, note: str 
         req.save()
         if approve:
             profile_products_set(profile=profile_ensure(req.institution), products=list(req.products.all()))
-        message_send(recipients=institution_users(req.institution_id, "view_own_profile"), category="workflow",
+        message_send(recipients=institution_users(req.institution_id, codename="view_own_profile"), category="workflow",
                      link="/inst/dispatch/profile/",
                      title="业务类别变更申请已通过" if approve else f"业务类别变更申请被驳回：{note.strip()}")
         return req
