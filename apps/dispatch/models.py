@@ -11,6 +11,7 @@
 """
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,8 @@ class Profile(TimeStampedModel):
             # candidate selection walks this index in score order and stops after the top rows
             models.Index(F("score").desc(), F("last_dispatched_at").asc(nulls_first=True), "id",
                          condition=Q(is_active=True, excluded=False), name="dispatch_rank"),
+            # a region few institutions serve: find them by their coverage keys, then sort the few
+            GinIndex(fields=["coverage"], name="dispatch_coverage"),
         ]
         permissions = [
             ("view_own_profile", _("查看本机构派发参数")),

@@ -13,7 +13,6 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
 from django.http import Http404
 
 from apps.accounts.models import Organization, User
@@ -21,11 +20,12 @@ from apps.applications.models import Application, Status as AppStatus
 from apps.applications.selectors import application_list_for_user
 from apps.applications.services import reviewers, status_apply
 from apps.common import clock
+from apps.common.db import retry_on_conflict
 from apps.common.params import params_get_many
 from apps.messaging.services import message_send
 from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
 
-from . import scoring, selectors
+from . import scoring, selectors, stats
 from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
                      Round, ServiceArea, Timer)
 
@@ -36,7 +36,8 @@ HOLD_REF = "application"
 
 
 def _params() -> dict:
-    return params_get_many(PARAM_KEYS)
+    """The dispatch windows and the score weights, one query per operation."""
+    return params_get_many(PARAM_KEYS + scoring.WEIGHT_KEYS)
 
 
 def _event(dispatch: Dispatch, text: str, *, now, actor=None) -> None:
@@ -47,7 +48,7 @@ def institution_users(*institution_ids: int, codename: str = "answer_case"):
     """Active users of these institutions (any of their units) holding the permission code."""
     return User.objects.filter(is_active=True, organization__path__regex=r"^/(%s)/" % "|".join(
         str(int(i)) for i in institution_ids), roles__is_active=True,
-        roles__permissions__codename=codename).distinct()
+        roles__permissions__codename=codename).values_list("pk", flat=True).distinct()
 
 
 def _lock_application(application_id: int) -> Application:
@@ -68,7 +69,7 @@ def _app_link(app) -> str:
 def dispatch_start(*, application_id: int, actor=None, level: str | None = None) -> Dispatch | None:
     """Start dispatching an application that is 待派发 (or back with 贷审 after a failed dispatch). Returns
     None when it is no longer in such a status (someone else started it)."""
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app = _lock_application(application_id)
         if app.status not in (AppStatus.READY, AppStatus.REDISPATCH):
             return None
@@ -84,7 +85,7 @@ def dispatch_start(*, application_id: int, actor=None, level: str | None = None)
                      comment=f"第 {dispatch.attempt} 次派发，区域层级：{selectors.level_name(level)}")
         _event(dispatch, f"开始第 {dispatch.attempt} 次派发（{selectors.level_name(level)}）", now=now, actor=actor)
         if _round_open(app, dispatch, now, values) is None:
-            _finish(app, dispatch, now, reason="无符合条件的机构")
+            _finish(app, dispatch, now, values, reason="无符合条件的机构")
         return dispatch
 
 
@@ -142,7 +143,7 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     n = values["dispatch.round_size"] - dispatch.accepted_count
     if n <= 0:
         return None
-    scoring.scores_ensure_current()
+    scoring.scores_ensure_current(values)
     picked = selectors.candidates_select(application=app, level=dispatch.level, n=n)
     for profile, reason in selectors.lost_select(application=app, level=dispatch.level, n=n, picked=picked):
         _record_lost(profile, app, reason, now)
@@ -155,9 +156,7 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
         Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile_id=p.pk,
                   rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=deadline)
         for i, p in enumerate(picked, start=1)])
-    ids = [p.pk for p in picked]
-    Profile.objects.filter(pk__in=ids).update(dispatched_count=F("dispatched_count") + 1, last_dispatched_at=now)
-    scoring.profiles_rescore(ids)
+    stats.dispatched([p.pk for p in picked], now)
     dispatch.round_count = number
     dispatch.save(update_fields=["round_count"])
     Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=deadline)
@@ -179,23 +178,21 @@ def _record_lost(profile: Profile, app, reason: str, now) -> None:
     _, created = LostCase.objects.get_or_create(institution_id=profile.institution_id, application=app,
                                                 defaults={"reason": reason, "at": now})
     if created:
-        Profile.objects.filter(pk=profile.pk).update(lost_count=F("lost_count") + 1)
+        stats.record(profile.pk, lost_count=1)
 
 
 def _round_close(dispatch: Dispatch, rnd: Round, now, *, reason: str, lapse: bool) -> None:
     """Close a round; its unanswered candidates lapse (the deadline passed) or are cancelled (closed early
     or the places are filled — not counted against the institution)."""
-    open_offers = list(rnd.candidates.select_for_update(of=("self",)).select_related("institution")
-                       .filter(status=C.OFFERED))
-    for cand in open_offers:
-        cand.lapse() if lapse else cand.cancel()
-        cand.resolved_at = now
-        cand.save(update_fields=["status", "resolved_at"])
+    open_offers = list(rnd.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED)
+                       .values_list("pk", "profile_id", "institution__name"))
+    if open_offers:
+        Candidate.objects.filter(pk__in=[o[0] for o in open_offers]).update(
+            status=C.LAPSED if lapse else C.CANCELLED, resolved_at=now)
     if lapse and open_offers:
-        ids = [c.profile_id for c in open_offers]
-        Profile.objects.filter(pk__in=ids).update(lapsed_count=F("lapsed_count") + 1)
-        scoring.profiles_rescore(ids)
-        _event(dispatch, f"第 {rnd.number} 轮超时未处理：" + "、".join(c.institution.name for c in open_offers), now=now)
+        for offer in open_offers:
+            stats.record(offer[1], lapsed_count=1)
+        _event(dispatch, f"第 {rnd.number} 轮超时未处理：" + "、".join(o[2] for o in open_offers), now=now)
     rnd.closed_at, rnd.close_reason = now, reason
     rnd.save(update_fields=["closed_at", "close_reason"])
     _timers_retire(rnd.timers.all(), now, reason)
@@ -212,11 +209,10 @@ def _timers_retire(timers, now, outcome: str) -> None:
 def _advance(app, dispatch: Dispatch, now, values) -> None:
     """After a round closed: open another one or finish."""
     if dispatch.accepted_count >= values["dispatch.round_size"] or _round_open(app, dispatch, now, values) is None:
-        _finish(app, dispatch, now)
+        _finish(app, dispatch, now, values)
 
 
-def _finish(app, dispatch: Dispatch, now, *, reason: str = "") -> None:
-    values = _params()
+def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> None:
     if dispatch.accepted_count:
         dispatch.to_choice()
         dispatch.choice_deadline = dispatch.first_accepted_at + timedelta(minutes=values["dispatch.choice_minutes"])
@@ -240,12 +236,11 @@ def _finish(app, dispatch: Dispatch, now, *, reason: str = "") -> None:
                  title=f"贷款申请 {app.order_no} 派发失败（{reason}），待贷审扩大区域重新派发或拒绝")
 
 
-def _after_answer(app, dispatch: Dispatch, rnd: Round, now) -> None:
-    values = _params()
+def _after_answer(app, dispatch: Dispatch, rnd: Round, now, values: dict) -> None:
     if dispatch.accepted_count >= values["dispatch.round_size"]:
         for open_round in dispatch.rounds.filter(closed_at__isnull=True):
             _round_close(dispatch, open_round, now, reason="受理名额已满", lapse=False)
-        _finish(app, dispatch, now)
+        _finish(app, dispatch, now, values)
     elif rnd.closed_at is None and not rnd.candidates.filter(status=C.OFFERED).exists():
         _round_close(dispatch, rnd, now, reason="本轮机构均已答复", lapse=False)
         _advance(app, dispatch, now, values)
@@ -281,10 +276,11 @@ def _capacity_take(profile_id: int) -> bool:
         active_cases=F("active_cases") + 1) == 1
 
 
+@retry_on_conflict
 def offer_accept(*, actor, candidate_id: int) -> Candidate:
     """Accept a case: takes a unit of capacity and places the product's per-case hold on the margin. Without
     either, the accept is refused (status 受理失败, counted as a lost case) and the caller shows why."""
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app, dispatch, cand, now = _lock_offer(actor, candidate_id)
         refusal = None
         try:
@@ -311,33 +307,30 @@ def offer_accept(*, actor, candidate_id: int) -> Candidate:
             dispatch.accepted_count += 1
             dispatch.first_accepted_at = dispatch.first_accepted_at or now
             dispatch.save(update_fields=["accepted_count", "first_accepted_at"])
-            Profile.objects.filter(pk=cand.profile_id).update(accepted_count=F("accepted_count") + 1)
-            scoring.answer_median_refresh(cand.profile_id)
+            stats.answered(cand.profile_id, accepted_count=1)
             _event(dispatch, f"{cand.institution.name} 已受理，冻结头寸 {app.product.hold_amount:,.2f} 元", now=now,
                    actor=actor)
-        scoring.profiles_rescore([cand.profile_id])
-        _after_answer(app, dispatch, cand.round, now)
+        _after_answer(app, dispatch, cand.round, now, _params())
         return cand
 
 
+@retry_on_conflict
 def offer_decline(*, actor, candidate_id: int, code: str, text: str = "") -> Candidate:
     if code not in DeclineReason.values:
         raise ValidationError("请选择拒绝原因。")
     text = (text or "").strip()
     if code == DeclineReason.OTHER and not text:
         raise ValidationError("选择“其他”时请填写拒绝说明。")
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app, dispatch, cand, now = _lock_offer(actor, candidate_id)
         cand.decline()
         cand.decline_code, cand.decline_text = code, text[:300]
         cand.answered_at, cand.answered_by, cand.resolved_at = now, actor, now
         cand.save()
-        Profile.objects.filter(pk=cand.profile_id).update(declined_count=F("declined_count") + 1)
-        scoring.answer_median_refresh(cand.profile_id)
-        scoring.profiles_rescore([cand.profile_id])
+        stats.answered(cand.profile_id, declined_count=1)
         _event(dispatch, f"{cand.institution.name} 拒绝：{DeclineReason(code).label}{('，' + text) if text else ''}",
                now=now, actor=actor)
-        _after_answer(app, dispatch, cand.round, now)
+        _after_answer(app, dispatch, cand.round, now, _params())
         return cand
 
 
@@ -347,10 +340,10 @@ def candidate_release(cand: Candidate, now) -> None:
     """Give back the hold and the capacity unit of an accepted (or chosen) candidate — exactly once: the
     hold's compare-and-set decides, and only a release that happened gives the capacity back."""
     if cand.hold_id and hold_release(hold_id=cand.hold_id):
-        Profile.objects.filter(pk=cand.profile_id).update(active_cases=Greatest(F("active_cases") - 1, 0))
-        scoring.profiles_rescore([cand.profile_id])
+        stats.record(cand.profile_id, active_cases=-1)
 
 
+@retry_on_conflict
 def client_choose(*, actor, application_id: int, candidate_id: int | None, note: str = "") -> Dispatch:
     """The CM records the client's choice among the accepting institutions (``candidate_id``) or the
     client's refusal of all (``None``)."""
@@ -358,7 +351,7 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         raise PermissionDenied("dispatch.record_choice")
     if application_list_for_user(user=actor).filter(pk=application_id, cm=actor).first() is None:
         raise Http404
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app = _lock_application(application_id)
         dispatch = _lock_live(app)
         now = clock.now()
@@ -378,7 +371,9 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         cand.choose()
         cand.resolved_at = now
         cand.save(update_fields=["status", "resolved_at"])
-        others = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(status=C.ACCEPTED))
+        # released in margin-account order: the ledger's lock order
+        others = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution", "profile")
+                      .filter(status=C.ACCEPTED).order_by("profile__margin_account_id"))
         for other in others:
             other.release()
             other.resolved_at = now
@@ -401,7 +396,8 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
 
 
 def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, note: str = "") -> None:
-    accepted = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(status=C.ACCEPTED))
+    accepted = list(dispatch.candidates.select_for_update(of=("self",)).select_related("institution", "profile")
+                    .filter(status=C.ACCEPTED).order_by("profile__margin_account_id"))
     for cand in accepted:
         cand.release()
         cand.resolved_at = now
@@ -423,30 +419,32 @@ def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, not
 
 # ---- timers (the beat sweep) ----
 
-def timers_sweep(*, now=None, batch: int = 50) -> int:
-    """Apply every due timer exactly once. Due rows are taken in batches with FOR UPDATE SKIP LOCKED, so
-    concurrent sweeps share the work; each timer runs in a savepoint and is marked done in the same
-    transaction as its effect. A timer that fails is left due (with the error) and retried next run."""
-    done, failed = 0, set()
+def timers_sweep(*, now=None, batch: int = 100) -> int:
+    """Apply every due timer exactly once. Each timer runs in its own short transaction: it is taken with
+    FOR UPDATE SKIP LOCKED (a concurrent sweep skips it), re-checked under the lock and marked done in the
+    same transaction as its effect. A timer that fails is left due, with the error, for the next run."""
+    done, skip = 0, set()
     while True:
         moment = now or clock.now()
-        with transaction.atomic():
-            timers = list(Timer.objects.select_for_update(skip_locked=True)
-                          .filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=failed)
-                          .order_by("due_at", "pk")[:batch])
-            if not timers:
-                return done
-            for timer in timers:
-                try:
-                    with transaction.atomic():
+        ids = list(Timer.objects.filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=skip)
+                   .order_by("due_at", "pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return done
+        for pk in ids:
+            try:
+                with transaction.atomic():
+                    timer = Timer.objects.select_for_update(skip_locked=True).filter(pk=pk, done_at__isnull=True).first()
+                    if timer is None:  # another sweep holds it or has just done it
+                        skip.add(pk)
+                        continue
+                    with stats.collecting():
                         outcome = _fire(timer, moment)
-                except Exception as exc:  # noqa: BLE001 — recorded on the row and retried next run
-                    failed.add(timer.pk)
-                    Timer.objects.filter(pk=timer.pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:300])
-                    continue
-                timer.done_at, timer.outcome = moment, outcome
-                timer.save(update_fields=["done_at", "outcome"])
+                    timer.done_at, timer.outcome = moment, outcome
+                    timer.save(update_fields=["done_at", "outcome"])
                 done += 1
+            except Exception as exc:  # noqa: BLE001 — recorded on the row and retried next run
+                skip.add(pk)
+                Timer.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:300])
 
 
 def _fire(timer: Timer, now) -> str:
@@ -458,8 +456,9 @@ def _fire(timer: Timer, now) -> str:
             return "本轮已结束"
         if rnd.deadline > now:
             return "时限已延长"
+        values = _params()
         _round_close(dispatch, rnd, now, reason="受理时限已到", lapse=True)
-        _advance(app, dispatch, now, _params())
+        _advance(app, dispatch, now, values)
         return "本轮超时结束"
     if dispatch.status != Dispatch.Status.CHOOSING:
         return "客户已选择或已结束"
@@ -497,7 +496,7 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写人工加派的原因。")
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
         rnd = _open_round(dispatch)
         institution = Organization.objects.filter(pk=institution_id, kind=Organization.Kind.INSTITUTION,
@@ -514,7 +513,7 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
             dispatch=dispatch, round=rnd, application=app, institution=institution, profile=profile,
             rank=rnd.candidates.count() + 1, score=profile.score, parts=profile.score_parts, manual=True,
             added_by=actor, manual_reason=reason[:200], offered_at=now, deadline=rnd.deadline)
-        Profile.objects.filter(pk=profile.pk).update(dispatched_count=F("dispatched_count") + 1, last_dispatched_at=now)
+        stats.dispatched([profile.pk], now)
         warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
         _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
         message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",
@@ -555,12 +554,13 @@ def round_close_early(*, actor, dispatch_id: int, reason: str) -> Dispatch:
     and the next round opens, or the dispatch finishes."""
     if not (reason or "").strip():
         raise ValidationError("请填写提前结束本轮的原因。")
-    with transaction.atomic():
+    with transaction.atomic(), stats.collecting():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
         rnd = _open_round(dispatch)
+        values = _params()
         _round_close(dispatch, rnd, now, reason=f"跟单提前结束：{reason.strip()}"[:100], lapse=False)
         _event(dispatch, f"跟单提前结束第 {rnd.number} 轮：{reason.strip()}", now=now, actor=actor)
-        _advance(app, dispatch, now, _params())
+        _advance(app, dispatch, now, values)
         return dispatch
 
 

@@ -1,5 +1,5 @@
 """A simulated month: 2,000 applications arrive over 20 days, institutions answer at random times or not
-at all, clients choose, refuse or let the window lapse, and the sweep runs every simulated 30 minutes.
+at all, clients choose, refuse or let the window lapse, and the sweep runs every simulated hour.
 Afterwards every window has fired exactly once and every hold ended as its case did."""
 import heapq
 import os
@@ -19,7 +19,7 @@ from apps.positions.models import Hold
 C = Candidate.Status
 N_APPS = int(os.environ.get("SIM_APPS", "2000"))
 DAYS = 30
-TICK = timedelta(minutes=30)
+TICK = timedelta(hours=1)
 
 
 @pytest.mark.django_db

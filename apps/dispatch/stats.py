@@ -1,0 +1,89 @@
+"""Changes to institutions' dispatch statistics, collected during one transaction and applied at its end.
+
+Many transactions touch the same few ``Profile`` rows (every round offers, lapses and rescores several
+institutions). Updating them as the work goes would lock them in whatever order the work happens, and two
+sweeps (or a sweep and a person) could then wait on each other. Instead every service records its deltas
+here and the collector applies them just before commit, locking the rows in id order: the one global
+order, so no cycle is possible. The concurrent-capacity counter is the exception: ``offer_accept`` takes a
+unit with an immediate compare-and-set, because the answer decides the accept."""
+import contextvars
+from collections import defaultdict
+from contextlib import contextmanager
+
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from . import scoring
+from .models import Profile
+
+_current: contextvars.ContextVar = contextvars.ContextVar("dispatch_profile_deltas", default=None)
+_NOT_SCORED = {"dispatched_count", "lost_count"}
+
+
+class Deltas:
+    def __init__(self):
+        self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.dispatched_at: dict[int, object] = {}
+        self.medians: set[int] = set()
+
+    def add(self, profile_id: int, **fields: int) -> None:
+        for name, value in fields.items():
+            self.counts[profile_id][name] += value
+
+    def apply(self, values: dict | None = None) -> None:
+        ids = sorted(set(self.counts) | set(self.dispatched_at) | self.medians)
+        if not ids:
+            return
+        list(Profile.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        rescore = []
+        for pid in ids:
+            changes = {}
+            for name, delta in self.counts[pid].items():
+                if delta:
+                    changes[name] = Greatest(F(name) + delta, 0) if delta < 0 else F(name) + delta
+            if pid in self.dispatched_at:
+                changes["last_dispatched_at"] = self.dispatched_at[pid]
+            if changes:
+                Profile.objects.filter(pk=pid).update(**changes)
+            if pid in self.medians or set(changes) - _NOT_SCORED - {"last_dispatched_at"}:
+                rescore.append(pid)
+        for pid in sorted(self.medians):
+            scoring.answer_median_refresh(pid)
+        if rescore:
+            scoring.profiles_rescore(rescore, values=values)
+
+
+@contextmanager
+def collecting(values: dict | None = None):
+    """Use inside ``transaction.atomic()``. Nested uses share the outermost collector, which applies."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    deltas = Deltas()
+    token = _current.set(deltas)
+    try:
+        yield deltas
+        deltas.apply(values)
+    finally:
+        _current.reset(token)
+
+
+def record(profile_id: int, **fields: int) -> None:
+    """Add to counters of a profile (applied at the end of the transaction, or at once outside one)."""
+    with collecting() as deltas:
+        deltas.add(profile_id, **fields)
+
+
+def dispatched(profile_ids, now) -> None:
+    with collecting() as deltas:
+        for pid in profile_ids:
+            deltas.add(pid, dispatched_count=1)
+            deltas.dispatched_at[pid] = now
+
+
+def answered(profile_id: int, **fields: int) -> None:
+    """An answer changes a counter and the median time to answer."""
+    with collecting() as deltas:
+        deltas.add(profile_id, **fields)
+        deltas.medians.add(profile_id)
