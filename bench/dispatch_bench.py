@@ -78,8 +78,8 @@ def generate_profiles(rng: random.Random, fund) -> dict:
     ServiceArea.objects.bulk_create(rows, batch_size=5000)
     profiles_rescore()
     health_refresh()
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+    with connection.cursor() as cur:  # as autovacuum would have by now: no dead row versions to scan past
+        cur.execute("VACUUM ANALYZE")
     return {"products": products, "seconds": time.monotonic() - t0}
 
 
@@ -150,7 +150,7 @@ def measure_sweep(products, rng: random.Random, *, due: int) -> dict:
     setup_s = time.monotonic() - t0
     pending = Timer.objects.filter(done_at__isnull=True, dispatch__application_id__in=ids).count()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        cur.execute("VACUUM ANALYZE")
     clock.shift(timedelta(hours=8, minutes=1))
     t0 = time.monotonic()
     done = services.timers_sweep()
