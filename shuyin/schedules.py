@@ -20,5 +20,6 @@ BEAT_SCHEDULE = {
     "positions.expire_recharges": {"task": "positions.expire_recharges", "schedule": every(60)},
     "dispatch.sweep": {"task": "dispatch.sweep", "schedule": every(60)},
     "dispatch.health": {"task": "dispatch.health", "schedule": every(300)},
+    "settlement.sweep": {"task": "settlement.sweep", "schedule": every(600)},
     "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
 }

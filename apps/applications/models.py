@@ -158,6 +158,23 @@ class Application(TimeStampedModel):
     def client_choose(self):
         pass
 
+    # -- the institution's case work and settlement (apps.cases, apps.settlement) --
+    @transition(field=status, source=Status.IN_INSTITUTION, target=Status.DISBURSED)
+    def disburse(self):
+        pass
+
+    @transition(field=status, source=Status.DISBURSED, target=Status.SETTLING)
+    def settle(self):
+        pass
+
+    @transition(field=status, source=Status.SETTLING, target=Status.RATING)
+    def to_rating(self):
+        pass
+
+    @transition(field=status, source=Status.RATING, target=Status.COMPLETED)
+    def complete(self):
+        pass
+
 
 class StatusChange(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")

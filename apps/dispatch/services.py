@@ -25,7 +25,7 @@ from apps.common.params import params_get_many
 from apps.messaging.services import message_send
 from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
 
-from . import scoring, selectors, stats
+from . import hooks, scoring, selectors, stats
 from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
                      Round, ServiceArea, Timer)
 
@@ -385,6 +385,8 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         dispatch.save(update_fields=["status", "chosen", "closed_at", "outcome"])
         _timers_retire(dispatch.timers.all(), now, "客户已选定")
         status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
+        for hook in hooks.on_chosen:
+            hook(cand)
         _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
         message_send(recipients=institution_users(cand.institution_id), category="workflow",
                      link="/inst/dispatch/offers/?tab=history",

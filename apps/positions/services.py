@@ -203,6 +203,26 @@ def pay_from_cash(*, institution: Organization, amount, to_kind: str = K.COMMISS
                         kind=JournalEntry.Kind.COMMISSION, user=user, ref_type=ref_type, ref_id=ref_id, key=key)
 
 
+def collect(*, institution: Organization, parts: dict[str, Decimal], from_cash: bool, memo: str, user=None,
+            ref_type: str = "", ref_id="", key: str | None = None) -> JournalEntry:
+    """数银 collects what an institution owes (commission, service fee …) in one entry: from the
+    institution's cash account (``from_cash``), or, when it paid by bank transfer, from the clearing
+    account that stands for 数银's bank. ``parts`` maps a 数银 income account kind to its amount."""
+    parts = {k: to_money(v) for k, v in parts.items() if to_money(v) != 0}
+    if not parts or any(v < 0 for v in parts.values()):
+        raise LedgerError("收款金额必须大于 0。")
+    total = sum(parts.values(), ZERO)
+    source = institution_accounts(institution)[K.CASH] if from_cash else platform_account(K.CLEARING)
+    targets = {kind: platform_account(kind) for kind in parts}
+    with transaction.atomic():
+        locked = _lock_accounts(source, *targets.values())
+        if (done := _existing(key)) is not None:
+            return done
+        legs = [(locked[source.pk], -total)] + [(locked[targets[k].pk], amt) for k, amt in parts.items()]
+        return _post(kind=JournalEntry.Kind.COMMISSION, legs=legs, memo=memo, user=user, ref_type=ref_type,
+                     ref_id=ref_id, key=key)
+
+
 def _to_platform(*, institution, source, target, amount, memo, kind, user, ref_type, ref_id, key):
     amount = to_money(amount)
     if amount <= 0:

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "apps.members",
     "apps.dispatch",
     "apps.applications",
+    "apps.cases",
+    "apps.settlement",
     "apps.platform_admin",
 ]
 

@@ -1,0 +1,46 @@
+"""The commission arithmetic, in one place: exact Decimal, rounded half-up to the fen."""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Terms:
+    basis: str  # "rate" or "fixed"
+    rate: Decimal | None
+    fixed: Decimal | None
+    minimum: Decimal
+    service_fee: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    commission: Decimal
+    service_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.commission + self.service_fee
+
+
+def terms_for(institution_id: int, product) -> Terms:
+    """The institution's agreement for the product, or the product's defaults."""
+    from .models import Agreement
+
+    agreement = Agreement.objects.filter(institution_id=institution_id, product=product).first()
+    if agreement is None:
+        return Terms("rate", product.commission_rate, None, product.commission_min, product.service_fee)
+    fee = agreement.service_fee if agreement.service_fee is not None else product.service_fee
+    if agreement.fixed_amount is not None:
+        return Terms("fixed", None, agreement.fixed_amount, agreement.minimum, fee)
+    return Terms("rate", agreement.rate, None, agreement.minimum, fee)
+
+
+def compute(amount: Decimal, terms: Terms) -> Statement:
+    """Commission = rate × disbursed amount (or the fixed sum), at least the minimum; plus the service fee."""
+    if amount <= 0:
+        raise ValueError("disbursed amount must be positive")
+    base = terms.fixed if terms.basis == "fixed" else (amount * terms.rate)
+    commission = max(base.quantize(FEN, rounding=ROUND_HALF_UP), terms.minimum.quantize(FEN))
+    return Statement(commission=commission, service_fee=terms.service_fee.quantize(FEN))
