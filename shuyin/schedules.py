@@ -21,5 +21,6 @@ BEAT_SCHEDULE = {
     "dispatch.sweep": {"task": "dispatch.sweep", "schedule": every(60)},
     "dispatch.health": {"task": "dispatch.health", "schedule": every(300)},
     "settlement.sweep": {"task": "settlement.sweep", "schedule": every(600)},
+    "complaints.sweep": {"task": "complaints.sweep", "schedule": every(600)},
     "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
 }

@@ -8,12 +8,13 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from apps.accounts.models import User
+from apps.common.db import daily_sequence_next
 from apps.common.files import private_save
 from apps.common.money import to_money
 from apps.messaging.services import message_send
@@ -26,15 +27,9 @@ SUPPLEMENTS_BEFORE_INTERVENTION = 3
 
 
 def order_no_next(*, day: date | None = None) -> str:
-    """SY + YYYYMMDD + 4-digit sequence. One atomic upsert: concurrent callers queue on the day's row, and
-    a rolled-back caller gives its number back (the increment is part of its transaction): no gaps."""
+    """SY + YYYYMMDD + 4-digit sequence, gap-free (see common.db.daily_sequence_next)."""
     day = day or timezone.localdate()
-    with connection.cursor() as cur:
-        cur.execute("INSERT INTO applications_dailysequence (day, last) VALUES (%s, 1)"
-                    " ON CONFLICT (day) DO UPDATE SET last = applications_dailysequence.last + 1 RETURNING last",
-                    [day])
-        seq = cur.fetchone()[0]
-    return f"SY{day:%Y%m%d}{seq:04d}"
+    return f"SY{day:%Y%m%d}{daily_sequence_next('applications_dailysequence', day):04d}"
 
 
 def reviewers(codename: str):

@@ -25,3 +25,13 @@ def retry_on_conflict(func=None, *, attempts: int = 3):
         return run
 
     return wrap(func) if func is not None else wrap
+
+
+def daily_sequence_next(table: str, day) -> int:
+    """The next number of ``day`` in a (day primary key, last) counter table, in one atomic upsert:
+    concurrent callers queue on the day's row, and a rolled-back caller gives its number back (the
+    increment is part of its transaction), so numbers have no gaps."""
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} (day, last) VALUES (%s, 1)"  # noqa: S608 — table is a code constant
+                    f" ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last", [day])
+        return cur.fetchone()[0]

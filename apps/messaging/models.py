@@ -11,6 +11,7 @@ class Message(models.Model):
         SYSTEM = "system", _("系统通知")
         WORKFLOW = "workflow", _("业务提醒")
         FINANCE = "finance", _("财务提醒")
+        COMPLAINT = "complaint", _("投诉反馈")
         BROADCAST = "broadcast", _("公告")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_received")

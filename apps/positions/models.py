@@ -208,6 +208,7 @@ class Approval(models.Model):
     class Kind(models.TextChoices):
         ADJUSTMENT = "adjustment", _("调账")
         WITHDRAWAL = "withdrawal", _("风险保证金转回现金")
+        PENALTY = "penalty", _("罚款（从风险保证金扣除）")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待复核")

@@ -333,6 +333,8 @@ def approval_request(*, kind: str, institution: Organization, account_kind: str,
         raise LedgerError("金额不能为 0。")
     if kind == Approval.Kind.WITHDRAWAL and (amount < 0 or account_kind != K.RISK):
         raise LedgerError("风险保证金转回现金的金额必须为正数。")
+    if kind == Approval.Kind.PENALTY and (amount < 0 or account_kind != K.RISK):
+        raise LedgerError("罚款金额必须为正数，从风险保证金扣除。")
     if account_kind not in Account.INSTITUTION_KINDS:
         raise LedgerError("只能调整机构的现金、保证金或风险保证金账户。")
     return Approval.objects.create(kind=kind, institution=_root(institution), account_kind=account_kind,
@@ -353,6 +355,11 @@ def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") ->
                 locked = _lock_accounts(accts[K.RISK], accts[K.CASH])
                 legs = [(locked[accts[K.RISK].pk], -approval.amount), (locked[accts[K.CASH].pk], approval.amount)]
                 kind = JournalEntry.Kind.WITHDRAWAL
+            elif approval.kind == Approval.Kind.PENALTY:
+                penalty = platform_account(K.PENALTY)
+                locked = _lock_accounts(accts[K.RISK], penalty)
+                legs = [(locked[accts[K.RISK].pk], -approval.amount), (locked[penalty.pk], approval.amount)]
+                kind = JournalEntry.Kind.PENALTY
             else:
                 target, adjust = accts[approval.account_kind], platform_account(K.ADJUSTMENT)
                 locked = _lock_accounts(target, adjust)

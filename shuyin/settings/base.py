@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.applications",
     "apps.cases",
     "apps.settlement",
+    "apps.complaints",
     "apps.platform_admin",
 ]
 
