@@ -9,6 +9,7 @@ import pytest
 
 from apps.accounts.checks import OPEN_VIEWS, iter_area_patterns
 from apps.accounts.models import Organization, Role, User
+from apps.dispatch.models import Candidate
 from apps.messaging.models import Message
 from apps.messaging.services import message_send
 
@@ -40,6 +41,41 @@ def any_pk(c):
     return {"pk": 999999}
 
 
+def b_candidate(c):
+    """A case dispatched to institution B (the product freezes nothing, so B needs no money)."""
+    if getattr(c, "b_candidate", None) is None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from apps.applications import services as review
+        from apps.common.validators import resident_id_check_char
+        from apps.dispatch import services as dispatch
+        from apps.members import services as members
+        from apps.products.models import Product
+        from apps.regions.models import Region
+
+        product = Product.objects.create(code="t-iso", name="隔离测试贷", category="credit", hold_amount="0")
+        profile = dispatch.profile_ensure(c.inst_b)
+        dispatch.profile_update(actor=c.admin, profile=profile, capacity=5, client_types=["individual"], is_active=True)
+        dispatch.profile_areas_set(profile=profile, regions=[Region.objects.get(code="33")])
+        dispatch.profile_products_set(profile=profile, products=[product])
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+        first17 = "33010619900101777"
+        member = members.member_register(
+            actor=c.cm, real_name="乙的客户", id_number=first17 + resident_id_check_char(first17), mobile="13700000077",
+            address="杭州", client_type="individual", id_photo_front=SimpleUploadedFile("f.png", png),
+            id_photo_back=SimpleUploadedFile("b.png", png))
+        member = members.member_decide(actor=c.cs, member_id=member.pk, approve=True)
+        app = review.application_create(actor=c.cm, member=member, product=product, amount="20000", term_months=6,
+                                        region=Region.objects.get(code="330106"), purpose="隔离测试",
+                                        client_type="individual")
+        review.application_submit(actor=c.cm, application_id=app.pk)
+        review.cs_pass(actor=c.cs, application_id=app.pk)
+        review.lr_pass(actor=c.lr, application_id=app.pk)
+        dispatch.dispatch_start(application_id=app.pk)
+        c.b_candidate = app.dispatches.get().candidates.get(institution=c.inst_b)
+    return {"pk": c.b_candidate.pk}
+
+
 # name → kwargs pointing at a foreign object (for the institution area) or any valid kwargs.
 FOREIGN = {
     "inst:staff_detail": lambda c: {"pk": c.b_admin.pk},
@@ -61,6 +97,12 @@ FOREIGN = {
     "ops:application_create": lambda c: {"member_pk": 999999},
     "ops:application_act": lambda c: {"pk": 999999, "action": "submit"},
     "ops:document_download": lambda c: {"pk": 999999, "doc_pk": 999999},
+    "inst:offer_detail": b_candidate,
+    "inst:offer_accept": b_candidate,
+    "inst:offer_decline": b_candidate,
+    **{f"ops:{name}": (lambda c: {"app_pk": 999999}) for name in (
+        "dispatch_record", "dispatch_candidate_add", "dispatch_window_extend", "dispatch_round_close", "redispatch",
+        "dispatch_choice")},
 }
 FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/ops only)
     "platform:organization_detail", "platform:user_detail", "platform:user_edit", "platform:user_toggle",
@@ -69,7 +111,8 @@ FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/op
     "platform:verification_decide", "platform:verification_photo", "platform:product_edit", "platform:menu_edit",
     "platform:menu_delete", "ops:recharge_decide", "ops:recharge_voucher", "ops:approval_decide",
     "ops:member_detail", "ops:member_decide", "ops:application_detail", "ops:application_supplement",
-    "ops:application_arbitrate", "ops:document_upload",
+    "ops:application_arbitrate", "ops:document_upload", "platform:profile_edit", "platform:category_request_decide",
+    "platform:cluster_edit", "platform:cluster_delete",
 }
 
 
@@ -121,7 +164,8 @@ def snapshot(cast):
     b_orgs = list(Organization.objects.filter(path__startswith=cast.inst_b.path).values_list("pk", "name"))
     b_roles = list(Role.objects.filter(organization=cast.inst_b).values_list("pk", "name", "is_active"))
     b_msgs = list(Message.objects.filter(recipient=cast.b_admin).values_list("pk", "is_read"))
-    return b_users, b_orgs, b_roles, b_msgs
+    b_cases = list(Candidate.objects.filter(institution=cast.inst_b).values_list("pk", "status", "answered_at"))
+    return b_users, b_orgs, b_roles, b_msgs, b_cases
 
 
 def test_institution_cannot_reach_another_institutions_objects(client, cast, login):

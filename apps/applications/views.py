@@ -72,6 +72,8 @@ def application_detail(request, pk: int):
         "can_supplement": (perms.has_perm("applications.review_cs") and app.status == "cs_review")
         or (perms.has_perm("applications.review_lr") and app.status in ("lr_review", "pending_plan")),
         "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",
+        # the latest dispatch attempt (through the reverse relation: review does not import dispatch)
+        "dispatch_last": app.dispatches.order_by("-attempt").first(),
     }
     return render(request, "applications/application_detail.html", ctx)
 

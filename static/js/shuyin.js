@@ -15,6 +15,28 @@
   }
   tick();
   setInterval(tick, 1000);
+  // Deadline countdowns: <span data-countdown="<deadline epoch s>" data-now="<server epoch s>">. The
+  // server's time at render corrects a browser clock that is off, so everyone sees the same minutes left.
+  function countdowns() {
+    var nowS = Date.now() / 1000;
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      if (el._skew === undefined) {
+        var server = parseFloat(el.getAttribute("data-now"));
+        el._skew = isNaN(server) ? 0 : nowS - server;
+      }
+      var left = parseFloat(el.getAttribute("data-countdown")) - (nowS - el._skew);
+      el.classList.remove("text-danger", "text-warning");
+      if (left <= 0) { el.textContent = "已超时"; el.classList.add("text-danger"); return; }
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60);
+      var text = "剩余 ";
+      if (d) { text += d + " 天 "; }
+      if (d || h) { text += h + " 小时 " + m + " 分"; } else { text += m + " 分 " + pad(Math.floor(left % 60)) + " 秒"; }
+      el.textContent = text;
+      if (left < 3600) { el.classList.add("text-danger"); } else if (left < 4 * 3600) { el.classList.add("text-warning"); }
+    });
+  }
+  countdowns();
+  setInterval(countdowns, 1000);
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     var msg = form.getAttribute("data-confirm");
