@@ -22,5 +22,7 @@ BEAT_SCHEDULE = {
     "dispatch.health": {"task": "dispatch.health", "schedule": every(300)},
     "settlement.sweep": {"task": "settlement.sweep", "schedule": every(600)},
     "complaints.sweep": {"task": "complaints.sweep", "schedule": every(600)},
+    "reports.expire_exports": {"task": "reports.expire_exports", "schedule": every(3600)},
+    "reports.rankings": {"task": "reports.rankings", "schedule": every(3600)},
     "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
 }

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.cases",
     "apps.settlement",
     "apps.complaints",
+    "apps.reports",
     "apps.platform_admin",
 ]
 

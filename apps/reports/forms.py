@@ -1,0 +1,36 @@
+from django import forms
+
+from apps.products.models import Product
+
+
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    product = forms.ModelChoiceField(label="产品", queryset=Product.objects.all(), required=False,
+                                     empty_label="全部产品")
+    status = forms.ChoiceField(label="状态", required=False)
+    cm = forms.IntegerField(label="客户经理", required=False, widget=forms.Select)
+    order_no = forms.CharField(label="单号", required=False, max_length=20)
+
+    def __init__(self, *args, report, cms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "全部状态"), *report.status_choices]
+        if report.area == "ops":
+            self.fields["cm"].widget.choices = [("", "全部客户经理"), *cms]
+        else:
+            del self.fields["cm"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("开始日期不能晚于结束日期。")
+        return data
+
+    def params(self) -> dict:
+        """The filter values as JSON-safe params (stored on export jobs)."""
+        out = {}
+        for name, value in self.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            out[name] = value.isoformat() if hasattr(value, "isoformat") else getattr(value, "pk", value)
+        return out

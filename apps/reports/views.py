@@ -1,0 +1,107 @@
+"""Business statistics, exports with progress and downloads, the regional ranking and the operable market."""
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import User
+from apps.accounts.permissions import area_view
+from apps.common.views import paginate
+
+from . import definitions, selectors, services
+from .forms import ReportFilterForm
+from .models import ExportJob, Ranking
+
+
+def _report(request):
+    return definitions.report_for_area(request.area)
+
+
+def _filter_form(request, report):
+    cms = []
+    if report.area == "ops":
+        cms = list(User.objects.filter(is_active=True, roles__code="cm", roles__organization__isnull=True)
+                   .values_list("pk", "real_name").distinct())
+    data = request.GET if request.GET else selectors.recent_days()
+    return ReportFilterForm(data, report=report, cms=cms)
+
+
+@area_view("applications.view_application")
+def ops_report_stats(request):
+    return _stats(request)
+
+
+@area_view("dispatch.view_case")
+def inst_report_stats(request):
+    return _stats(request)
+
+
+def _stats(request):
+    report = _report(request)
+    form = _filter_form(request, report)
+    ctx = {"form": form, "report": report}
+    if form.is_valid():
+        params = form.params()
+        stats = (selectors.ops_stats if report.area == "ops" else selectors.inst_stats)(report, request.user, params)
+        ctx.update(stats=stats, chart=selectors.chart(stats["trend"]), params=params,
+                   rows=paginate(request, report.queryset(request.user, params), default_size=20))
+    return render(request, "reports/stats.html", ctx)
+
+
+@require_POST
+@area_view("reports.export_report")
+def export_create(request):
+    report = _report(request)
+    form = ReportFilterForm(request.POST, report=report)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect(f"{request.area}:report_stats")
+    try:
+        services.export_request(user=request.user, report_code=report.code, fmt=request.POST.get("fmt", ""),
+                                params=form.params())
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(f"{request.area}:report_stats")
+    messages.success(request, "已提交导出任务，生成完成后可在此下载。")
+    return redirect(f"{request.area}:export_list")
+
+
+@area_view("reports.export_report")
+def export_list(request):
+    jobs = paginate(request, selectors.jobs_for_user(user=request.user), default_size=20)
+    running = any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for j in jobs)
+    template = "reports/_export_rows.html" if request.htmx else "reports/export_list.html"
+    return render(request, template, {"page": jobs, "running": running})
+
+
+@area_view("reports.export_report")
+def export_download(request, pk: int):
+    job = get_object_or_404(selectors.jobs_for_user(user=request.user), pk=pk, status=ExportJob.Status.DONE)
+    path = (Path(settings.EXPORT_ROOT) / job.path).resolve()
+    if not path.is_file() or Path(settings.EXPORT_ROOT).resolve() not in path.parents:
+        raise Http404
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{job.title}.{job.fmt}")
+
+
+@area_view("reports.view_ranking")
+def ranking(request):
+    data = selectors.ranking_for_institution(request.user.organization.root_id)
+    own = request.user.organization.root_id
+    return render(request, "reports/ranking.html", {"data": data, "own": own, "metrics": Ranking.Metric.choices,
+                                                    "scopes": Ranking.Scope.choices})
+
+
+@area_view("dispatch.view_case")
+def market(request):
+    """可操作行情: the institution's history, cases that suit it now, and its dispatch figures."""
+    from apps.dispatch.selectors import offers_for_user, profile_for_institution
+
+    org = request.user.organization
+    profile = profile_for_institution(org)
+    history = paginate(request, offers_for_user(user=request.user).order_by("-offered_at", "-pk"), default_size=15)
+    suitable = selectors.suitable_now(profile) if profile else []
+    return render(request, "reports/market.html", {"profile": profile, "history": history, "suitable": suitable})
