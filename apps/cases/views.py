@@ -1,0 +1,171 @@
+"""The institution's case pages (/inst/cases/, 案件办理): the cases by status, and a case's page with the
+client in full (the client chose this institution), its log and the form of each step the user may take now:
+allocate, start review, book and record the signing, disburse, or cannot lend. Each form posts to its own
+URL, calls one service and comes back to the case; a refused step shows the service's message."""
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import area_view
+from apps.common.money import format_cny
+from apps.common.views import list_context
+
+from . import selectors, services
+from .forms import (AllocateForm, BookSigningForm, CannotLendForm, CaseFilter, DisburseForm, RecordSigningForm,
+                    ReviewForm)
+from .models import Case
+
+SORTS = {"time": "created_at", "amount": "application__amount", "order": "application__order_no"}
+STATUS_LABELS = dict(Case.Status.choices)
+
+# form key → (the case's transition it drives, the permission it needs, how an empty form is made)
+STEPS = {
+    "allocate": ("allocate", "cases.allocate_case", lambda case, user: AllocateForm(user=user, initial={
+        "officer": case.officer_id, "unit": None if case.officer_id else case.unit_id})),
+    "review": ("start_review", "cases.handle_case", lambda case, user: ReviewForm()),
+    "book": ("book_signing", "cases.handle_case", lambda case, user: BookSigningForm(initial={
+        "at": case.signing_at, "place": case.signing_place})),
+    "sign": ("sign", "cases.handle_case", lambda case, user: RecordSigningForm()),
+    "disburse": ("disburse", "cases.handle_case", lambda case, user: DisburseForm.for_case(case)),
+    "cannot": ("cannot_lend", "cases.handle_case", lambda case, user: CannotLendForm()),
+}
+
+
+@area_view("cases.view_case")
+def case_list(request):
+    form = CaseFilter(request.GET or None)
+    qs = form.apply(selectors.cases_for_user(user=request.user))
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    status = request.GET.get("status", "")
+    if status in Case.Status.values:
+        qs = qs.filter(status=status)
+    ctx = list_context(request, qs, sorts=SORTS, default_sort="-time")
+    ctx.update(filter={"form": form}, status=status, total=sum(counts.values()),
+               tabs=[(code, label, counts.get(code, 0)) for code, label in Case.Status.choices])
+    return render(request, "cases/case_list.html", ctx)
+
+
+def _steps_open(case: Case, user) -> set[str]:
+    """The steps this user may take on the case now (the services check again under the row lock)."""
+    transitions = {t.name for t in case.get_available_status_transitions()}
+    handles = case.officer_id == user.pk or user.has_perm("cases.allocate_case")
+    return {key for key, (transition, perm, _make) in STEPS.items()
+            if transition in transitions and user.has_perm(perm) and (perm != "cases.handle_case" or handles)}
+
+
+def decimal_text(value) -> str:
+    """6.500 → "6.5", 12.000 → "12" (rates shown as typed, without trailing zeros)."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def flash_hidden_errors(request, bound: dict, shown) -> None:
+    """A refused form whose step is no longer offered (the case or settlement moved on meanwhile) is not on
+    the page again: its error goes to the messages instead, so the user still learns why."""
+    for key, form in bound.items():
+        if key not in shown and form.errors:
+            messages.error(request, next(e for errs in form.errors.values() for e in errs))
+
+
+def _detail(request, case: Case, bound: dict | None = None):
+    bound = bound or {}
+    open_steps = _steps_open(case, request.user)
+    flash_hidden_errors(request, bound, open_steps)
+    forms = {key: bound.get(key) or STEPS[key][2](case, request.user) for key in open_steps}
+    try:
+        settlement = case.settlement
+    except ObjectDoesNotExist:
+        settlement = None
+    log = [(entry, STATUS_LABELS.get(entry.from_status, ""), STATUS_LABELS.get(entry.to_status, entry.to_status))
+           for entry in case.log.select_related("actor")]
+    return render(request, "cases/case_detail.html", {
+        "case": case, "app": case.application, "member": case.application.member, "forms": forms, "log": log,
+        "settlement": settlement, "cm": case.application.cm, "annual_rate": decimal_text(case.annual_rate)})
+
+
+@area_view("cases.view_case")
+def case_detail(request, pk: int):
+    return _detail(request, selectors.case_get_for_user(user=request.user, pk=pk))
+
+
+def run_step(request, form, call, done, *, success_url: str, rerender):
+    """The POST half of a workflow step (used by the settlement pages too): validate the form, call the
+    service with the cleaned data, then redirect with ``done(data)`` as the success message; when the input or
+    the service refuses, ``rerender(form)`` shows the page again with the error and the typed values."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, done(form.cleaned_data))
+            return redirect(success_url)
+    return rerender(form)
+
+
+def _step(request, pk: int, key: str, form, call, done):
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    return run_step(request, form, lambda d: call(case, d), done, success_url=reverse("inst:case_detail", args=[pk]),
+                    rerender=lambda f: _detail(request, case, {key: f}))
+
+
+@require_POST
+@area_view("cases.allocate_case")
+def case_allocate(request, pk: int):
+    def call(case, d):
+        services.case_allocate(actor=request.user, case_id=case.pk, officer_id=d["officer"] and d["officer"].pk,
+                               unit_id=None if d["officer"] else d["unit"].pk)
+
+    def done(d):
+        return _("已分配给 %(to)s。") % {"to": d["officer"].display_name if d["officer"] else d["unit"].name}
+
+    return _step(request, pk, "allocate", AllocateForm(request.POST, user=request.user), call, done)
+
+
+@require_POST
+@area_view("cases.handle_case")
+def case_review(request, pk: int):
+    return _step(request, pk, "review", ReviewForm(request.POST),
+                 lambda case, d: services.case_start_review(actor=request.user, case_id=case.pk, note=d["note"]),
+                 lambda d: _("已开始审核。审核通过后请预约面签。"))
+
+
+@require_POST
+@area_view("cases.handle_case")
+def case_book_signing(request, pk: int):
+    return _step(request, pk, "book", BookSigningForm(request.POST),
+                 lambda case, d: services.case_book_signing(actor=request.user, case_id=case.pk, at=d["at"],
+                                                            place=d["place"]),
+                 lambda d: _("已预约面签：%(at)s，%(place)s。") % {"at": d["at"].strftime("%Y-%m-%d %H:%M"),
+                                                            "place": d["place"]})
+
+
+@require_POST
+@area_view("cases.handle_case")
+def case_record_signing(request, pk: int):
+    return _step(request, pk, "sign", RecordSigningForm(request.POST),
+                 lambda case, d: services.case_record_signing(actor=request.user, case_id=case.pk, note=d["note"]),
+                 lambda d: _("已记录面签。放款后请录入放款信息。"))
+
+
+@require_POST
+@area_view("cases.handle_case")
+def case_disburse(request, pk: int):
+    return _step(request, pk, "disburse", DisburseForm(request.POST),
+                 lambda case, d: services.case_disburse(actor=request.user, case_id=case.pk, **d),
+                 lambda d: _("已录入放款 %(a)s，数银跟单将与贵机构核对金额后出具结算账单。") % {
+                     "a": format_cny(d["amount"])})
+
+
+@require_POST
+@area_view("cases.handle_case")
+def case_cannot_lend(request, pk: int):
+    return _step(request, pk, "cannot", CannotLendForm(request.POST),
+                 lambda case, d: services.case_cannot_lend(actor=request.user, case_id=case.pk, reason=d["reason"]),
+                 lambda d: _("已标记为无法操作：案件退回数银重新处理，本案冻结的头寸已解冻。"))
