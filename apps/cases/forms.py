@@ -70,7 +70,7 @@ class DisburseForm(forms.Form):
                                 error_messages={**REQUIRED, "min_value": _("放款金额必须大于 0。"),
                                                 "invalid": _("请输入正确的金额，如 50000.00。"),
                                                 "max_decimal_places": _("金额最多两位小数。")})
-    disbursed_on = forms.DateField(label=_("放款日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    disbursed_on = forms.DateField(label=_("放款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                    error_messages={**REQUIRED, "invalid": _("请选择正确的放款日期。")})
     contract_no = forms.CharField(label=_("合同编号"), max_length=50, error_messages=REQUIRED)
     term_months = forms.IntegerField(label=_("贷款期限（月）"), min_value=1, max_value=360,

@@ -1,0 +1,308 @@
+"""Settlement pages (结算管理). The institution (/inst/settlements/) sees its statements, pays from its cash
+account or by bank transfer with a voucher, rates 数银 and downloads statement PDFs (one settlement, or a
+month). 数银 (/ops/settlements/) sees every settlement its roles allow, and each role finds its own step on
+the settlement's page: 跟单 confirms the amount and releases the hold, the CM confirms the client received
+the money, 结算员 confirms the receipt or sends an offline payment back; 跟单 also works the overdue
+follow-ups (跟单员联系). Each step calls one service; its refusals are shown as they are."""
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import DataScope, Organization
+from apps.accounts.permissions import area_view
+from apps.accounts.selectors import user_data_scope
+from apps.cases.views import decimal_text, flash_hidden_errors, run_step
+from apps.common import clock
+from apps.common.files import private_response, private_save
+from apps.common.money import format_cny
+from apps.common.views import list_context
+from apps.positions.models import Hold
+from apps.positions.selectors import institution_finance_summary
+
+from . import pdf, selectors, services
+from .forms import (ConfirmAmountForm, FollowUpForm, MonthlyForm, OfflinePaymentForm, RatingForm, ReasonForm,
+                    SettlementFilter)
+from .models import FollowUp, Rating, Settlement
+
+S = Settlement.Status
+SORTS = {"time": "created_at", "amount": "disbursed_amount", "total": "total", "due": "due_date"}
+# the rating each area gives, and the permission it needs
+SIDES = {"inst": (Rating.Side.INSTITUTION, "settlement.rate_platform"),
+         "ops": (Rating.Side.PLATFORM, "settlement.rate_institution")}
+
+
+def _overdue_days(s: Settlement, today) -> int:
+    """Days past the due date of a statement not paid yet (0 when not overdue)."""
+    if s.status == S.STATEMENT and s.due_date and s.due_date < today:
+        return (today - s.due_date).days
+    return 0
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@area_view("settlement.view_settlement")
+def settlement_list(request):
+    ops = request.area == "ops"
+    form = SettlementFilter(request.GET or None, show_institution=ops)
+    qs = form.apply(selectors.settlements_for_user(user=request.user))
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    status = request.GET.get("status", "")
+    if status in S.values:
+        qs = qs.filter(status=status)
+    ctx = list_context(request, qs, sorts=SORTS, default_sort="-time")
+    today = clock.now().date()
+    for s in ctx["page"]:
+        s.overdue_days = _overdue_days(s, today)
+    ctx.update(filter={"form": form}, status=status, total=sum(counts.values()), ops=ops,
+               tabs=[(code, label, counts.get(code, 0)) for code, label in S.choices])
+    return render(request, "settlement/settlement_list.html", ctx)
+
+
+def _steps_open(s: Settlement, user, area: str) -> set[str]:
+    """The steps this user may take on the settlement now (the services check again under the row lock)."""
+    has = user.has_perm
+    side, rate_perm = SIDES[area]
+    rated = s.ratings.filter(side=side).exists()
+    open_steps = {
+        "rate": has(rate_perm) and s.status == S.RELEASED and not s.completed_at and not rated,
+    }
+    if area == "inst":
+        open_steps["pay"] = has("settlement.pay_settlement") and s.status == S.STATEMENT
+    else:
+        open_steps.update({
+            "amount": has("settlement.confirm_amount") and s.status == S.CONFIRMING and not s.of_confirmed_at,
+            "client": (has("settlement.confirm_client") and s.application.cm_id == user.pk
+                       and s.status == S.CONFIRMING and not s.cm_confirmed_at),
+            "receipt": has("settlement.confirm_receipt") and s.status == S.PAID,
+            "release": has("settlement.confirm_amount") and s.status == S.CONFIRMED,
+        })
+    return {key for key, ok in open_steps.items() if ok}
+
+
+def _detail(request, s: Settlement, bound: dict | None = None):
+    area = request.area
+    bound = bound or {}
+    steps = _steps_open(s, request.user, area)
+    flash_hidden_errors(request, bound, steps)
+    side, _perm = SIDES[area]
+    ratings = {r.side: r for r in s.ratings.select_related("by")}
+    ctx = {
+        "s": s, "app": s.application, "case": s.case, "steps": steps, "log": s.log.select_related("actor"),
+        "overdue_days": _overdue_days(s, clock.now().date()), "ratings_visible": services.ratings_visible_to(s),
+        "my_rating": ratings.get(side), "their_rating": ratings.get(next(k for k in Rating.Side.values if k != side)),
+        "rate_form": bound.get("rate") or RatingForm(),
+        "rate_percent": decimal_text(s.rate * 100 if s.rate is not None else None),
+    }
+    if area == "inst":
+        if "pay" in steps:
+            ctx["cash"] = institution_finance_summary(request.user.organization)["cash"]
+        ctx["offline_form"] = bound.get("pay") or OfflinePaymentForm()
+        ctx["monthly_allowed"] = _sees_whole_institution(request.user)
+        return render(request, "settlement/inst_detail.html", ctx)
+    ctx.update(amount_form=bound.get("amount") or ConfirmAmountForm(initial={"amount": s.disbursed_amount}),
+               reason_form=bound.get("receipt") or ReasonForm())
+    if "release" in steps:
+        ctx["hold"] = Hold.objects.filter(pk=s.case.candidate.hold_id).first()
+    return render(request, "settlement/ops_detail.html", ctx)
+
+
+@area_view("settlement.view_settlement")
+def settlement_detail(request, pk: int):
+    return _detail(request, selectors.settlement_get_for_user(user=request.user, pk=pk))
+
+
+def _back(request, pk: int) -> str:
+    return reverse(f"{request.area}:settlement_detail", args=[pk])
+
+
+def _form_step(request, pk: int, key: str, form, call, done):
+    s = selectors.settlement_get_for_user(user=request.user, pk=pk)
+    return run_step(request, form, lambda d: call(s, d), done, success_url=_back(request, pk),
+                    rerender=lambda f: _detail(request, s, {key: f}))
+
+
+def _button_step(request, pk: int, call, done):
+    """A step without input (one button): ``done(settlement)`` is the success message, the service's refusal
+    the error message."""
+    s = selectors.settlement_get_for_user(user=request.user, pk=pk)
+    try:
+        s = call(s)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, done(s))
+    return redirect(_back(request, pk))
+
+
+# ---- the institution ----
+
+@require_POST
+@area_view("settlement.pay_settlement")
+def settlement_pay_cash(request, pk: int):
+    return _button_step(request, pk, lambda s: services.pay_from_cash(actor=request.user, settlement_id=s.pk),
+                        lambda s: _("已从现金账户支付 %(a)s，待数银结算员确认收款。") % {"a": format_cny(s.total)})
+
+
+def _voucher_discard(path: str) -> None:
+    """The payment was refused after the voucher was stored: remove the file nobody will point at."""
+    (Path(settings.PRIVATE_MEDIA_ROOT) / path).unlink(missing_ok=True)
+
+
+@require_POST
+@area_view("settlement.pay_settlement")
+def settlement_pay_offline(request, pk: int):
+    def call(s, d):
+        path = private_save(d["voucher"], folder="settlement-vouchers")
+        try:
+            services.pay_offline(actor=request.user, settlement_id=s.pk, bank_reference=d["bank_reference"],
+                                 voucher_path=path)
+        except Exception:
+            _voucher_discard(path)
+            raise
+
+    return _form_step(request, pk, "pay", OfflinePaymentForm(request.POST, request.FILES), call,
+                      lambda d: _("已提交线下付款（流水号 %(r)s），待数银结算员核对到账。") % {"r": d["bank_reference"]})
+
+
+def _rate(request, pk: int):
+    side, _perm = SIDES[request.area]
+    return _form_step(request, pk, "rate", RatingForm(request.POST),
+                      lambda s, d: services.rate(actor=request.user, settlement_id=s.pk, side=side, **d),
+                      lambda d: _("已提交评价（%(n)s 星）。") % {"n": d["stars"]})
+
+
+@require_POST
+@area_view("settlement.rate_platform")
+def settlement_rate_platform(request, pk: int):
+    return _rate(request, pk)
+
+
+@area_view("settlement.view_settlement")
+def settlement_statement_pdf(request, pk: int):
+    s = selectors.settlement_get_for_user(user=request.user, pk=pk)
+    if s.statement_at is None:
+        raise Http404("no statement yet")
+    return _pdf_response(pdf.statement_pdf(s), f"{s.number}.pdf")
+
+
+@area_view("settlement.view_settlement")
+def settlement_voucher(request, pk: int):
+    s = selectors.settlement_get_for_user(user=request.user, pk=pk)
+    if not s.voucher:
+        raise Http404("no voucher")
+    return private_response(s.voucher)
+
+
+def _sees_whole_institution(user) -> bool:
+    """The monthly statement lists every settlement of the institution: only for users whose data scope is
+    the whole institution (not a sub-branch's operator, nor an officer who sees only their own cases)."""
+    return user_data_scope(user) == DataScope.ALL
+
+
+@area_view("settlement.view_settlement")
+def settlement_monthly(request):
+    if not _sees_whole_institution(request.user):
+        raise PermissionDenied("data scope")
+    today = clock.now().date()
+    form = MonthlyForm(request.GET if "year" in request.GET else None, initial={"year": today.year,
+                                                                                "month": today.month})
+    if form.is_valid():
+        year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+        institution = get_object_or_404(Organization, pk=request.user.organization.root_id)
+        return _pdf_response(pdf.monthly_pdf(institution, year, month), f"statement-{year}-{month:02d}.pdf")
+    return render(request, "settlement/monthly.html", {"form": form})
+
+
+# ---- 数银 ----
+
+@require_POST
+@area_view("settlement.confirm_amount")
+def settlement_confirm_amount(request, pk: int):
+    return _form_step(request, pk, "amount", ConfirmAmountForm(request.POST),
+                      lambda s, d: services.confirm_amount(actor=request.user, settlement_id=s.pk, **d),
+                      lambda d: _("已确认放款金额 %(a)s。") % {"a": format_cny(d["amount"])})
+
+
+@require_POST
+@area_view("settlement.confirm_client")
+def settlement_confirm_client(request, pk: int):
+    return _button_step(request, pk, lambda s: services.confirm_client(actor=request.user, settlement_id=s.pk),
+                        lambda s: _("已确认客户到账。") if s.status == S.CONFIRMING else
+                        _("已确认客户到账，结算账单已出具（应付 %(a)s）。") % {"a": format_cny(s.total)})
+
+
+@require_POST
+@area_view("settlement.confirm_receipt")
+def settlement_receipt(request, pk: int):
+    if request.POST.get("decision") == "approve":
+        return _button_step(request, pk, lambda s: services.confirm_receipt(actor=request.user, settlement_id=s.pk,
+                                                                            approve=True),
+                            lambda s: _("已确认收款 %(a)s，已通知跟单确认结算完成。") % {"a": format_cny(s.total)})
+    return _form_step(request, pk, "receipt", ReasonForm(request.POST),
+                      lambda s, d: services.confirm_receipt(actor=request.user, settlement_id=s.pk, approve=False,
+                                                            reason=d["reason"]),
+                      lambda d: _("已退回付款，机构需重新付款。"))
+
+
+@require_POST
+@area_view("settlement.confirm_amount")
+def settlement_release(request, pk: int):
+    return _button_step(request, pk, lambda s: services.release(actor=request.user, settlement_id=s.pk),
+                        lambda s: _("结算完成，已恢复机构头寸，等待双方互评。"))
+
+
+@require_POST
+@area_view("settlement.rate_institution")
+def settlement_rate_institution(request, pk: int):
+    return _rate(request, pk)
+
+
+# ---- 跟单员联系 ----
+
+def _follow_ups(user):
+    return (FollowUp.objects.filter(settlement__in=selectors.settlements_for_user(user=user))
+            .select_related("settlement__institution", "settlement__application", "assignee"))
+
+
+@area_view("settlement.confirm_amount")
+def follow_up_list(request):
+    done = request.GET.get("tab") == "done"
+    mine = request.GET.get("mine") == "1"
+    qs = _follow_ups(request.user).filter(done_at__isnull=not done)
+    if mine:
+        qs = qs.filter(assignee=request.user)
+    ctx = list_context(request, qs, sorts={"time": "created_at", "level": "level", "due": "settlement__due_date"},
+                       default_sort="-time" if done else "due")
+    today = clock.now().date()
+    for task in ctx["page"]:
+        task.overdue_days = _overdue_days(task.settlement, today)
+    ctx.update(done=done, mine=mine)
+    return render(request, "settlement/follow_up_list.html", ctx)
+
+
+@require_POST
+@area_view("settlement.confirm_amount")
+def follow_up_done(request, pk: int):
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["note"][0])
+        return redirect("ops:follow_up_list")
+    try:
+        task = services.follow_up_done(actor=request.user, follow_up_id=pk, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已记录对 %(inst)s 的联系。") % {"inst": task.settlement.institution.name})
+    return redirect("ops:follow_up_list")
