@@ -25,7 +25,8 @@ STATUS_LABELS = dict(Case.Status.choices)
 # form key → (the case's transition it drives, the permission it needs, how an empty form is made)
 STEPS = {
     "allocate": ("allocate", "cases.allocate_case", lambda case, user: AllocateForm(user=user, initial={
-        "officer": case.officer_id, "unit": None if case.officer_id else case.unit_id})),
+        "officer": case.officer_id, "unit": case.unit_id if case.status != Case.Status.NEW and not case.officer_id
+        else None})),
     "review": ("start_review", "cases.handle_case", lambda case, user: ReviewForm()),
     "book": ("book_signing", "cases.handle_case", lambda case, user: BookSigningForm(initial={
         "at": case.signing_at, "place": case.signing_place})),

@@ -59,6 +59,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     assert order_no in page.content() and "待分配" in page.content()
     shot(page, "settlement-1-case-list")
     page.click(f"text={order_no}")
+    shot(page, "settlement-1b-case-new")
     page.select_option("#id_officer", str(partner.user.pk))
     page.click("[data-testid=allocate]")
     said(page, "已分配给")
@@ -85,6 +86,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     switch(page, cast.of, "ops")
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
+    shot(page, "settlement-3b-ops-confirm-amount")
     page.click("[data-testid=confirm-amount]")
     said(page, "已确认放款金额 ¥50,000.00")
 

@@ -164,6 +164,20 @@ def test_allocate_offers_only_officers_of_the_tree_and_refuses_others(client, ca
     assert status(case) == Case.Status.NEW
 
 
+def test_allocate_to_a_sub_institution(client, login, chosen):
+    from apps.accounts.models import Organization
+    from apps.accounts.services import organization_create
+
+    partner, case = chosen()
+    sub = organization_create(code="t-p-sub", name="合作机构南山支行", kind=Organization.Kind.INSTITUTION,
+                              parent=partner.org, region=partner.org.region)
+    login(partner.user)
+    resp = client.post(url(case, "allocate/"), {"unit": sub.pk}, follow=True)
+    assert "已分配给 合作机构南山支行" in page(resp)
+    case.refresh_from_db()
+    assert (case.status, case.unit_id, case.officer_id) == ("allocated", sub.pk, None)
+
+
 def test_officer_handles_only_the_cases_allocated_to_them(client, login, chosen):
     partner, case = chosen()
     officer = staff(partner.org, "inst_officer", "p_officer")

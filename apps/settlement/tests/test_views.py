@@ -131,6 +131,9 @@ def test_lists_need_the_right_area_and_scope(client, cast, login, settled):
     assert s.number not in page(client.get("/ops/settlements/"))
     assert client.get(ops(s)).status_code == 404
     client.post("/ops/logout/")
+    login(cast.cs)  # 客服 has no settlement code
+    assert client.get("/ops/settlements/").status_code == 403 and client.get(ops(s)).status_code == 403
+    client.post("/ops/logout/")
     login(partner.user)
     assert client.get("/ops/settlements/").status_code == 403
     assert client.get("/ops/follow-ups/").status_code == 403
