@@ -12,6 +12,7 @@ from .models import Complaint
 
 S = Complaint.Status
 MAX_ATTACHMENTS = 5
+RADIO = forms.RadioSelect(attrs={"class": "form-check-input"})
 
 
 def _text(label, max_length, *, rows=0, required=True, required_message="", **kwargs):
@@ -101,7 +102,7 @@ class ComplaintFilter(forms.Form):
 class ScreenForm(forms.Form):
     """受理审核. Each decision needs its own fields; which ones is the service's rule (screen)."""
 
-    decision = forms.ChoiceField(label=_("处理结论"), widget=forms.RadioSelect, choices=[
+    decision = forms.ChoiceField(label=_("处理结论"), widget=RADIO, choices=[
         ("suggestion", _("不属于投诉，按建议处理")), ("not_accepted", _("不予受理")), ("accepted", _("受理"))],
         error_messages={"required": _("请选择处理结论。")})
     forwarded_to = _text(_("转交部门"), 50, required=False)
@@ -117,7 +118,7 @@ class ScreenForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    holds = forms.TypedChoiceField(label=_("投诉是否成立"), widget=forms.RadioSelect,
+    holds = forms.TypedChoiceField(label=_("投诉是否成立"), widget=RADIO,
                                    choices=[("1", _("成立")), ("0", _("不成立"))], coerce=lambda v: v == "1",
                                    error_messages={"required": _("请选择投诉是否成立。")})
     decision = _text(_("核查结论与处理决定"), 500, rows=3, required_message=_("请填写核查结论与处理决定。"))
@@ -139,7 +140,7 @@ class ReportForm(forms.Form):
 class PlatformConfirmForm(forms.Form):
     outcome = forms.ChoiceField(widget=forms.HiddenInput, choices=[("accept", "accept"), ("send_back", "send_back")],
                                 error_messages={"required": _("请选择确认办结或退回机构。")})
-    reply = _text(_("答复内容"), 2000, rows=4, required=False,
+    reply = _text(_("答复内容"), 2000, rows=4, required_message=_("请填写答复内容（退回时为退回原因）。"),
                   help_text=_("确认办结时为给投诉人的答复；退回时为退回原因"))
     penalty_amount = forms.DecimalField(label=_("罚款金额（元，可选）"), required=False, **AMOUNT,
                                         help_text=_("从该机构风险保证金扣除，需另一位同事在“调账与审批”中复核后生效"))

@@ -1,0 +1,106 @@
+"""The institution path of a complaint in the browser: an institution admin files a complaint (with an
+attachment) in the institution back office, the complaint centre accepts it and routes it to that institution,
+the institution reports back in two parts, and the complaint centre confirms — 已完成 — with screenshots."""
+import pytest
+
+from conftest import browser_login
+from tests.browser.test_dispatch import switch
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_institution_path_in_the_browser(page, shot, cast):
+    from apps.complaints.models import Complaint
+
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+
+    browser_login(page, cast.a_admin, "inst")
+    page.click("text=发起投诉")
+    page.fill("#id_subject", "客户反映放款前被要求购买保险")
+    page.fill("#id_content", "客户王先生反映：办理经营贷时，我行客户经理要求其购买保险，否则不予放款。请数银协助核实。")
+    page.fill("#id_contact_person", "王先生")
+    page.fill("#id_contact_phone", "13912345678")
+    page.set_input_files("#id_attachments", [{"name": "聊天截图.png", "mimeType": "image/png", "buffer": PNG}])
+    shot(page, "complaint-1-inst-new")
+    page.click("button:has-text('提交投诉')")
+    c = Complaint.objects.get()
+    assert f"已提交投诉 {c.number}" in page.content() and "聊天截图.png" in page.content()
+    shot(page, "complaint-2-inst-filed")
+
+    switch(page, cast.cc, "ops")
+    page.click("text=投诉处理看板")
+    assert "受理审核" in page.inner_text("[data-testid=step-counts]")
+    shot(page, "complaint-3-ops-dashboard")
+    page.click("text=投诉列表")
+    page.wait_for_function("document.querySelector('[data-countdown]').textContent.startsWith('剩余')")
+    shot(page, "complaint-4-ops-list")
+    page.click(f"text={c.number}")
+    page.check("#id_decision_2")  # 受理
+    page.select_option("#id_responsible_kind", "institution")
+    page.select_option("#id_institution", label=cast.inst_a.name)
+    shot(page, "complaint-5-ops-screening")
+    page.click("button:has-text('提交审核结论')")
+    assert dialogs and "受理审核结论" in dialogs[-1]
+    assert f"已受理，转交{cast.inst_a.name}核实处理" in page.content() and "机构处理中" in page.content()
+
+    switch(page, cast.a_admin, "inst")
+    page.click("text=投诉记录查询")
+    assert "机构处理中" in page.inner_text("[data-testid=complaints]")
+    page.click(f"text={c.number}")
+    page.fill("#id_agreement", "已与王先生当面沟通并致歉，取消保险搭售，按原方案放款。")
+    page.fill("#id_internal", "对经办客户经理通报批评，扣减当季绩效，全行开展合规培训。")
+    shot(page, "complaint-6-inst-report")
+    page.click("button:has-text('提交反馈')")
+    assert "已提交处理反馈，等待数银确认" in page.content()
+
+    switch(page, cast.cc, "ops")
+    page.goto(f"{page.base}/ops/complaints/{c.pk}/")
+    assert "取消保险搭售" in page.inner_text("[data-testid=handling]")
+    page.fill("#id_reply", "经核实，机构已取消保险搭售并按原方案放款，相关人员已处理。感谢您的反馈。")
+    shot(page, "complaint-7-ops-confirm")
+    page.click("button:has-text('确认办结并答复')")
+    assert "结束本投诉" in dialogs[-1]
+    assert "投诉已办结" in page.content()
+    assert "已完成" in page.inner_text("[data-testid=complaint-header]")
+    shot(page, "complaint-8-ops-closed")
+    c.refresh_from_db()
+    assert c.status == Complaint.Status.CLOSED and c.institution_id == cast.inst_a.pk
+
+    switch(page, cast.a_admin, "inst")
+    page.goto(f"{page.base}/inst/complaints/{c.pk}/")
+    assert "感谢您的反馈" in page.content()
+    shot(page, "complaint-9-inst-closed")
+
+
+def test_internal_path_forms_in_the_browser(page, shot, cast):
+    """The CM's leader decides, the CM and then the leader confirm the penalty (in confirm dialogs)."""
+    from apps.complaints import services
+    from apps.complaints.models import Complaint
+
+    c = services.complaint_file(actor=cast.cm2, subject="客户经理多次未接电话", content="客户反映联系不上客户经理。",
+                                contact_person="赵女士", contact_phone="13700001111", on_behalf_of_client=True)
+    services.screen(actor=cast.cc, complaint_id=c.pk, decision="accepted", responsible_kind="cm",
+                    responsible_user_id=cast.cm.pk)
+    page.on("dialog", lambda d: d.accept())
+
+    browser_login(page, cast.tl, "ops")
+    page.goto(f"{page.base}/ops/complaints/{c.pk}/")
+    page.check("#id_holds_0")
+    page.fill("#id_decision", "属实：客户经理三天未回复客户。")
+    shot(page, "complaint-10-ops-decide")
+    page.click("button:has-text('提交处理决定')")
+    assert "投诉成立时请填写处罚" in page.content()
+    shot(page, "complaint-11-ops-decide-error")
+    page.fill("#id_penalty", "通报批评，扣减当月绩效 10%")
+    page.click("button:has-text('提交处理决定')")
+    assert "已通知责任人确认处罚" in page.content()
+
+    for user, role in ((cast.cm, "责任人"), (cast.tl, "上级")):
+        switch(page, user, "ops")
+        page.goto(f"{page.base}/ops/complaints/{c.pk}/")
+        shot(page, f"complaint-12-ops-confirm-{user.username}")
+        page.click(f"button:has-text('以{role}身份确认处罚')")
+    assert "转投诉处理中心终审" in page.content()
+    assert Complaint.objects.get(pk=c.pk).status == Complaint.Status.FINAL_REVIEW
