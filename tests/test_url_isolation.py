@@ -116,9 +116,27 @@ FOREIGN_DEFAULT_OK = {  # patterns whose kwargs are not tenant data (platform/op
 }
 
 
+def merge_app_registries():
+    """Apps may keep their entries in ``apps/<app>/tests/isolation.py`` (``FOREIGN``, ``FOREIGN_DEFAULT_OK``)."""
+    import importlib
+    import importlib.util
+
+    from django.apps import apps as django_apps
+
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("apps.") or importlib.util.find_spec(f"{config.name}.tests") is None:
+            continue
+        if importlib.util.find_spec(f"{config.name}.tests.isolation") is None:
+            continue
+        module = importlib.import_module(f"{config.name}.tests.isolation")
+        FOREIGN.update(getattr(module, "FOREIGN", {}))
+        FOREIGN_DEFAULT_OK.update(getattr(module, "FOREIGN_DEFAULT_OK", set()))
+
+
 def area_urls(cast):
     from django.urls import reverse
 
+    merge_app_registries()
     out = []
     for namespace, pattern in iter_area_patterns():
         name = f"{namespace}:{pattern.name}"
@@ -165,7 +183,14 @@ def snapshot(cast):
     b_roles = list(Role.objects.filter(organization=cast.inst_b).values_list("pk", "name", "is_active"))
     b_msgs = list(Message.objects.filter(recipient=cast.b_admin).values_list("pk", "is_read"))
     b_cases = list(Candidate.objects.filter(institution=cast.inst_b).values_list("pk", "status", "answered_at"))
-    return b_users, b_orgs, b_roles, b_msgs, b_cases
+    from apps.cases.models import Case
+    from apps.complaints.models import Complaint
+    from apps.settlement.models import Settlement
+
+    b_work = (list(Case.objects.filter(institution=cast.inst_b).values_list("pk", "status", "officer_id")),
+              list(Settlement.objects.filter(institution=cast.inst_b).values_list("pk", "status", "paid_at")),
+              list(Complaint.objects.filter(filing_institution=cast.inst_b).values_list("pk", "status", "step_no")))
+    return b_users, b_orgs, b_roles, b_msgs, b_cases, b_work
 
 
 def test_institution_cannot_reach_another_institutions_objects(client, cast, login):

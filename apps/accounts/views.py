@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.common.cards import cards_for
 from apps.common.models import Heartbeat, OperationLog
 from apps.common.views import csv_stream, list_context
 
@@ -69,7 +70,7 @@ def logout_view(request):
 @area_view()
 def home(request):
     template = {Area.OPS: "ops/home.html", Area.PLATFORM: "platform/home.html", Area.INST: "inst/home.html"}
-    ctx = {}
+    ctx = {"cards": cards_for(request)}
     if request.area == Area.PLATFORM:
         ctx["heartbeats"] = Heartbeat.objects.order_by("name")
     return render(request, template[request.area], ctx)

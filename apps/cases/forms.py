@@ -86,7 +86,7 @@ class DisburseForm(forms.Form):
         """Prefilled with what the client applied for and today's date."""
         app = case.application
         return cls(initial={"amount": app.amount, "term_months": app.term_months,
-                            "disbursed_on": clock.now().date()})
+                            "disbursed_on": clock.today()})
 
 
 class CannotLendForm(forms.Form):

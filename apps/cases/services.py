@@ -135,8 +135,8 @@ def case_disburse(*, actor, case_id: int, amount, disbursed_on: date, contract_n
         _check_officer(actor, case)
         if not 0 < amount <= app.amount:
             raise ValidationError(f"放款金额应大于 0 且不超过申请金额 {app.amount:,.2f} 元。")
-        today = clock.now().date()
-        if disbursed_on > today or disbursed_on < case.created_at.date():
+        today = clock.today()
+        if disbursed_on > today or disbursed_on < clock.local_date(case.created_at):
             raise ValidationError("放款日期应在客户选定机构之后且不晚于今天。")
         case.disbursed_amount, case.disbursed_on = amount, disbursed_on
         case.contract_no, case.term_months, case.annual_rate = contract_no.strip()[:50], int(term_months), annual_rate

@@ -3,7 +3,7 @@ complaint due dates). Services call ``clock.now()`` instead of ``timezone.now()`
 the simulated-time runs, can move time forward without sleeping. ``shift`` only affects this process:
 the Celery processes of the integration tests run on real time."""
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -32,3 +32,12 @@ def travel(delta: timedelta):
         yield
     finally:
         shift(-delta)
+
+
+def today():
+    """Today's date in Asia/Shanghai (the UTC date is wrong between 00:00 and 08:00 Beijing time)."""
+    return timezone.localdate(now())
+
+
+def local_date(moment) -> date:
+    return timezone.localdate(moment)

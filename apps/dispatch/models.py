@@ -373,6 +373,7 @@ class LostCase(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["institution", "application"], name="lost_case_once")]
+        indexes = [models.Index(fields=["institution", "at"])]
 
 
 class CategoryRequest(models.Model):

@@ -126,7 +126,7 @@ def ranking_for_institution(institution_id: int) -> list[tuple[Ranking, list[Ran
 
 
 def recent_days(days: int = 30) -> dict:
-    today = clock.now().date()
+    today = clock.today()
     return {"date_from": (today - timedelta(days=days - 1)).isoformat(), "date_to": today.isoformat()}
 
 

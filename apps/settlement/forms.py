@@ -90,5 +90,5 @@ class SettlementFilter(forms.Form):
         if d.get("institution"):
             qs = qs.filter(institution=d["institution"])
         if d.get("overdue"):
-            qs = qs.filter(status=Settlement.Status.STATEMENT, due_date__lt=clock.now().date())
+            qs = qs.filter(status=Settlement.Status.STATEMENT, due_date__lt=clock.today())
         return qs

@@ -2,6 +2,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.selectors import scope_queryset
+from apps.common import clock
 
 from .models import Settlement
 
@@ -33,6 +34,6 @@ def settlement_get_for_user(*, user, pk: int) -> Settlement:
 def overdue_counts(institution_ids, *, now) -> dict[int, int]:
     """For the dispatch health check: settlements past their due date and not paid, per institution."""
     rows = (Settlement.objects.filter(institution_id__in=list(institution_ids), status=Settlement.Status.STATEMENT,
-                                      due_date__lt=now.date())
+                                      due_date__lt=clock.local_date(now))
             .values("institution_id").annotate(n=Count("id")).values_list("institution_id", "n"))
     return dict(rows)

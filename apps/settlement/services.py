@@ -118,7 +118,7 @@ def _maybe_issue(app, s: Settlement, actor) -> None:
     s.basis, s.rate, s.minimum = terms.basis, terms.rate, terms.minimum
     s.commission, s.service_fee, s.total = st.commission, st.service_fee, st.total
     s.statement_at = now
-    s.due_date = now.date() + timedelta(days=params_get_many(["settlement.due_days"])["settlement.due_days"])
+    s.due_date = clock.local_date(now) + timedelta(days=params_get_many(["settlement.due_days"])["settlement.due_days"])
     s.issue()
     s.save()
     status_apply(app, "settle", actor=actor, comment=f"出具结算账单：佣金 {st.commission:,.2f} 元 + 服务费 "
@@ -271,7 +271,7 @@ def settlements_sweep(*, now=None) -> dict:
     exactly once (compare-and-set on reminder_level). Rating windows that closed complete their case."""
     now = now or clock.now()
     values = params_get_many(["settlement.escalate_days"])
-    today = now.date()
+    today = clock.local_date(now)
     fired = {"reminded": 0, "escalated": 0, "completed": 0}
     levels = [(1, today, "reminded"), (2, today - timedelta(days=values["settlement.escalate_days"]), "escalated")]
     for level, before, key in levels:
@@ -298,7 +298,7 @@ def settlements_sweep(*, now=None) -> dict:
 
 
 def _remind(s: Settlement, level: int, now) -> None:
-    days = (now.date() - s.due_date).days
+    days = (clock.local_date(now) - s.due_date).days
     title = f"结算单 {s.number} 已逾期 {days} 天未付款（应付 {s.total:,.2f} 元），请尽快付款"
     message_send(recipients=institution_users(s.institution_id, codename="pay_settlement"), category="workflow",
                  link=f"/inst/settlements/{s.pk}/", title=title)

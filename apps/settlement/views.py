@@ -62,7 +62,7 @@ def settlement_list(request):
     if status in S.values:
         qs = qs.filter(status=status)
     ctx = list_context(request, qs, sorts=SORTS, default_sort="-time")
-    today = clock.now().date()
+    today = clock.today()
     for s in ctx["page"]:
         s.overdue_days = _overdue_days(s, today)
     ctx.update(filter={"form": form}, status=status, total=sum(counts.values()), ops=ops,
@@ -100,7 +100,7 @@ def _detail(request, s: Settlement, bound: dict | None = None):
     ratings = {r.side: r for r in s.ratings.select_related("by")}
     ctx = {
         "s": s, "app": s.application, "case": s.case, "steps": steps, "log": s.log.select_related("actor"),
-        "overdue_days": _overdue_days(s, clock.now().date()), "ratings_visible": services.ratings_visible_to(s),
+        "overdue_days": _overdue_days(s, clock.today()), "ratings_visible": services.ratings_visible_to(s),
         "my_rating": ratings.get(side), "their_rating": ratings.get(next(k for k in Rating.Side.values if k != side)),
         "rate_form": bound.get("rate") or RatingForm(),
         "rate_percent": decimal_text(s.rate * 100 if s.rate is not None else None),
@@ -215,7 +215,7 @@ def _sees_whole_institution(user) -> bool:
 def settlement_monthly(request):
     if not _sees_whole_institution(request.user):
         raise PermissionDenied("data scope")
-    today = clock.now().date()
+    today = clock.today()
     form = MonthlyForm(request.GET if "year" in request.GET else None, initial={"year": today.year,
                                                                                 "month": today.month})
     if form.is_valid():
@@ -285,7 +285,7 @@ def follow_up_list(request):
         qs = qs.filter(assignee=request.user)
     ctx = list_context(request, qs, sorts={"time": "created_at", "level": "level", "due": "settlement__due_date"},
                        default_sort="-time" if done else "due")
-    today = clock.now().date()
+    today = clock.today()
     for task in ctx["page"]:
         task.overdue_days = _overdue_days(task.settlement, today)
     ctx.update(done=done, mine=mine)

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.area_shell",
                 "apps.positions.context_processors.inst_finance",
+                "apps.dispatch.context_processors.inst_lost_cases",
                 "apps.applications.context_processors.ops_queue_counts",
             ],
             "builtins": ["apps.common.templatetags.shuyin"],

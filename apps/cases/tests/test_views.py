@@ -139,7 +139,7 @@ def test_the_whole_case_through_the_pages(client, login, chosen):
     assert "已记录面签" in page(resp) and status(case) == "signed"
     html = page(client.get(url(case)))
     assert 'value="50000.00"' in html and 'value="12"' in html  # prefilled from the application
-    resp = client.post(url(case, "disburse/"), {"amount": "48000", "disbursed_on": clock.now().date().isoformat(),
+    resp = client.post(url(case, "disburse/"), {"amount": "48000", "disbursed_on": clock.today().isoformat(),
                                                 "contract_no": "HT-9", "term_months": "12", "annual_rate": "6.5"},
                        follow=True)
     html = page(resp)
@@ -216,11 +216,11 @@ def test_bad_input_shows_a_chinese_error_keeps_the_values_and_changes_nothing(cl
     assert "请选择正确的面签日期和时间" in page(resp) and "此项为必填项" in page(resp)
     services.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now() + timedelta(hours=2), place="门店")
     services.case_record_signing(actor=partner.user, case_id=case.pk, note="已签")
-    resp = client.post(url(case, "disburse/"), {"amount": "60000", "disbursed_on": clock.now().date().isoformat(),
+    resp = client.post(url(case, "disburse/"), {"amount": "60000", "disbursed_on": clock.today().isoformat(),
                                                 "contract_no": "HT-KEEP", "term_months": "12", "annual_rate": "6"})
     html = page(resp)
     assert "放款金额应大于 0 且不超过申请金额 50,000.00 元" in html and 'value="HT-KEEP"' in html
-    resp = client.post(url(case, "disburse/"), {"amount": "1000", "disbursed_on": clock.now().date().isoformat(),
+    resp = client.post(url(case, "disburse/"), {"amount": "1000", "disbursed_on": clock.today().isoformat(),
                                                 "contract_no": "HT", "term_months": "12", "annual_rate": "48"})
     assert "年利率应大于 0 且不超过 36%" in page(resp)
     resp = client.post(url(case, "cannot-lend/"), {"reason": ""})

@@ -88,7 +88,7 @@ def test_offer_list_query_count_is_fixed(client, login, partners, bulk_ready, dj
         services.dispatch_start(application_id=app.pk)
     login(ps[0].user)
     client.get("/inst/dispatch/offers/")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         html = page(client.get("/inst/dispatch/offers/?size=50&sort=-amount"))
     assert html.count("data-countdown=") == rows
 

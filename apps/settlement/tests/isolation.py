@@ -25,7 +25,7 @@ def b_settlement(c) -> Settlement:
     cases.case_start_review(actor=c.b_admin, case_id=case.pk)
     cases.case_book_signing(actor=c.b_admin, case_id=case.pk, at=clock.now() + timedelta(days=1), place="乙机构营业厅")
     cases.case_record_signing(actor=c.b_admin, case_id=case.pk, note="已签约")
-    cases.case_disburse(actor=c.b_admin, case_id=case.pk, amount="50000", disbursed_on=clock.now().date(),
+    cases.case_disburse(actor=c.b_admin, case_id=case.pk, amount="50000", disbursed_on=clock.today(),
                         contract_no="ISO-HT-1", term_months=12, annual_rate="6")
     return Settlement.objects.get(case=case)
 

@@ -1,7 +1,7 @@
 """Case work and settlement through the services: every step allowed and refused, the money exact, the
 hold released once, reminders once per level, the PDF readable."""
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from apps.applications.models import Status as AppStatus
 from apps.cases import services as cases
 from apps.cases.models import Case
+from apps.common import clock
 from apps.dispatch import services as dispatch
 from apps.dispatch.models import Candidate, Profile
 from apps.positions.models import Account, Hold
@@ -49,7 +50,7 @@ def disburse(partner, case, amount="50000"):
     cases.case_book_signing(actor=partner.user, case_id=case.pk, at=case.created_at + timedelta(days=1),
                             place="机构营业厅")
     cases.case_record_signing(actor=partner.user, case_id=case.pk, note="客户已签约")
-    return cases.case_disburse(actor=partner.user, case_id=case.pk, amount=amount, disbursed_on=date.today(),
+    return cases.case_disburse(actor=partner.user, case_id=case.pk, amount=amount, disbursed_on=clock.today(),
                                contract_no="HT-2026-001", term_months=12, annual_rate="6.5")
 
 
@@ -129,13 +130,13 @@ def test_disbursement_input_is_checked(cast, chosen):
     cases.case_allocate(actor=partner.user, case_id=case.pk, officer_id=partner.user.pk)
     cases.case_start_review(actor=partner.user, case_id=case.pk)
     with pytest.raises(ValidationError):  # not signed yet
-        cases.case_disburse(actor=partner.user, case_id=case.pk, amount="1000", disbursed_on=date.today(),
+        cases.case_disburse(actor=partner.user, case_id=case.pk, amount="1000", disbursed_on=clock.today(),
                             contract_no="X", term_months=12, annual_rate="5")
     cases.case_book_signing(actor=partner.user, case_id=case.pk, at=case.created_at + timedelta(days=1), place="门店")
     cases.case_record_signing(actor=partner.user, case_id=case.pk, note="已签")
     for bad in [dict(amount="60000"), dict(annual_rate="48"), dict(contract_no=" "),
-                dict(disbursed_on=date.today() + timedelta(days=1))]:
-        kw = dict(amount="1000", disbursed_on=date.today(), contract_no="HT1", term_months=12, annual_rate="5") | bad
+                dict(disbursed_on=clock.today() + timedelta(days=1))]:
+        kw = dict(amount="1000", disbursed_on=clock.today(), contract_no="HT1", term_months=12, annual_rate="5") | bad
         with pytest.raises(ValidationError):
             cases.case_disburse(actor=partner.user, case_id=case.pk, **kw)
     assert Case.objects.get(pk=case.pk).status == Case.Status.SIGNED
@@ -210,7 +211,7 @@ def test_statement_pdf_contains_the_figures(cast, chosen):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement_pdf(s))).pages)
     for expected in ["结算单", s.number, case.application.order_no, "50,000.00", "500.00", "HT-2026-001"]:
         assert expected in text, expected
-    today = date.today()
+    today = clock.today()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(monthly_pdf(partner.org, today.year,
                                                                                today.month))).pages)
     assert s.number in text and "500.00" in text and "第 1 页" in text
