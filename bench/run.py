@@ -218,6 +218,28 @@ def bench_dispatch(metrics):
                     "unit": "deadlines/s (higher is better)"})
 
 
+def bench_exports(metrics):
+    """Excel of 100,000 rows and PDF of 5,000 rows through the real export task body (see export_bench)."""
+    import export_bench
+
+    cm = export_bench._rows(100_000 if SCALE == "full" else 5_000)
+    for fmt, rows, name in (("xlsx", 100_000, "export.xlsx.100k"), ("pdf", 5_000, "export.pdf.5k")):
+        from apps.applications.models import Application
+
+        ids = list(Application.objects.filter(order_no__startswith="EX").order_by("pk").values_list("pk", flat=True))
+        last = ids[min(rows, len(ids)) - 1]
+        # the export's own filter: this CM's applications submitted that day, limited to the first ``rows``
+        Application.objects.filter(order_no__startswith="EX", pk__gt=last).update(submitted_at="2026-11-21T10:00:00+08:00")
+        out = export_bench.measure(cm, fmt, {"date_from": "2026-11-20", "date_to": "2026-11-20"})
+        Application.objects.filter(order_no__startswith="EX").update(submitted_at="2026-11-20T10:00:00+08:00")
+        assert out["result"] == "done", out
+        print(f"[bench] {name}: {out['rows']} rows in {out['seconds']:.1f}s, peak {out['peak_mb']:.0f} MB, "
+              f"{out['size'] / 1e6:.1f} MB file", flush=True)
+        metrics.append({"name": f"{name}.s", "value": round(out["seconds"], 2), "unit": "s (lower is better)"})
+        metrics.append({"name": f"{name}.peak_mb", "value": round(out["peak_mb"], 1),
+                        "unit": "MB peak RSS of the export process (lower is better)"})
+
+
 def main():
     create_database()
     setup_django()
@@ -233,6 +255,8 @@ def main():
         bench_ledger(metrics)
     if wanted("dispatch"):
         bench_dispatch(metrics)
+    if wanted("exports"):
+        bench_exports(metrics)
     breaches = ledger_check()
     metrics.append({"name": "ledger.check.breaches_after_load", "value": len(breaches), "unit": "count (0 required)"})
     connection.close()
