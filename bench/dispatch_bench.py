@@ -128,11 +128,9 @@ def measure_select(products, rng: random.Random, *, samples: int = 3000) -> dict
 
 def explain_select(app) -> str:
     from apps.dispatch import selectors
-    from apps.dispatch.models import Profile
 
-    qs = Profile.objects.filter(selectors.eligible_q(application=app, level="city")
-                                & selectors._has_room(app.product.hold_amount))
-    return selectors.ranked(qs).values_list(*selectors.PICK_FIELDS)[:3].explain(analyze=True, buffers=True)
+    qs = selectors.ranked(selectors.eligible(app, "city", room=True)).values_list(*selectors.PICK_FIELDS)[:3]
+    return qs.explain(analyze=True, buffers=True)
 
 
 def measure_sweep(products, rng: random.Random, *, due: int) -> dict:

@@ -1,7 +1,7 @@
 """Reads of the dispatch app: candidate selection (the hot path) and the lists behind its pages."""
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -53,22 +53,35 @@ PICK_FIELDS = ("pk", "institution_id", "score", "score_parts")
 
 
 def eligible_q(*, application, level: str) -> Q:
-    """Every rule of section 5 except capacity, position and the order: active and not excluded by the
-    health check, serves the region at this level, the product and the client type, and has not been
-    tried for this application before (in any attempt). Conditions on the profile row only (the arrays
-    are copies of the service areas and products), so PostgreSQL can check them while walking the
-    ``dispatch_rank`` index."""
+    """Every rule of section 5 except capacity, position, "not tried before" and the order: active and not
+    excluded by the health check, serves the region at this level, the product and the client type.
+    Conditions on the profile row only (the arrays are copies of the service areas and products), so
+    PostgreSQL can check them while walking the ``dispatch_rank`` index."""
     q = Q(is_active=True, excluded=False, client_types__contains=[application.client_type],
           product_ids__contains=[application.product_id])
     keys = area_keys(application.region, level)
     if keys is not None:
         q &= Q(coverage__overlap=keys)
-    tried = RawSQL("SELECT institution_id FROM dispatch_candidate WHERE application_id = %s", [application.pk])
-    return q & ~Q(institution_id__in=tried)
+    return q
+
+
+def not_tried(application) -> RawSQL:
+    """Not offered this application before, in any attempt: an anti-join probe of the candidate table's
+    unique (application, institution) index per profile row (robust whatever the table statistics)."""
+    return RawSQL("NOT EXISTS (SELECT 1 FROM dispatch_candidate tried WHERE tried.application_id = %s"
+                  " AND tried.institution_id = dispatch_profile.institution_id)", [application.pk],
+                  output_field=BooleanField())
 
 
 def _has_room(hold) -> Q:
     return Q(active_cases__lt=F("capacity"), margin_account__balance__gte=F("margin_account__held") + hold)
+
+
+def eligible(application, level: str, *, room: bool) -> QuerySet:
+    """Eligible profiles with (``room``) or without free capacity and position for the per-case hold."""
+    has_room = _has_room(application.product.hold_amount)
+    return Profile.objects.filter(eligible_q(application=application, level=level) & (has_room if room else ~has_room),
+                                  not_tried(application))
 
 
 def ranked(qs: QuerySet) -> QuerySet:
@@ -82,18 +95,14 @@ def candidates_select(*, application, level: str, n: int) -> list:
     and stops after ``n`` matching rows (EXPLAIN in docs/performance.md)."""
     if n <= 0:
         return []
-    qs = Profile.objects.filter(eligible_q(application=application, level=level)
-                                & _has_room(application.product.hold_amount))
-    return list(ranked(qs).values_list(*PICK_FIELDS, named=True)[:n])
+    return list(ranked(eligible(application, level, room=True)).values_list(*PICK_FIELDS, named=True)[:n])
 
 
 def lost_select(*, application, level: str, n: int, picked: list) -> list[tuple[Profile, str]]:
     """Institutions that would have ranked among the top ``n`` but lack capacity or position: they lost a
     qualifying case (符合条件流失单子数)."""
-    qs = Profile.objects.filter(eligible_q(application=application, level=level)
-                                & ~_has_room(application.product.hold_amount))
     lost = []
-    for profile in ranked(qs).only("pk", "institution_id", "score", "active_cases", "capacity")[:n]:
+    for profile in ranked(eligible(application, level, room=False)).only("pk", "institution_id", "score", "active_cases", "capacity")[:n]:
         if len(picked) >= n and profile.score < picked[-1].score:
             continue  # it would not have made the top n anyway
         reason = LostCase.Reason.CAPACITY if profile.active_cases >= profile.capacity else LostCase.Reason.POSITION
