@@ -101,7 +101,8 @@ def chart(trend: list[dict], *, width: int = 720, height: int = 180) -> dict:
     bars, points = [], []
     for i, t in enumerate(trend):
         h = t["applications"] * (height - 20) / top
-        bars.append({"x": round(i * step + step * 0.15, 1), "y": round(height - h, 1), "w": round(step * 0.7, 1),
+        w = min(step * 0.7, 36)
+        bars.append({"x": round(i * step + (step - w) / 2, 1), "y": round(height - h, 1), "w": round(w, 1),
                      "h": round(h, 1), "label": f"{t['day']:%m-%d} 申请 {t['applications']}"})
         y = height - t["acceptances"] * (height - 20) / top
         points.append(f"{round(i * step + step / 2, 1)},{round(y, 1)}")
