@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
+from apps.members.services import pii_shown
 from apps.common.money import format_cny
 from apps.common.views import list_context
 
@@ -92,7 +93,9 @@ def _detail(request, case: Case, bound: dict | None = None):
 
 @area_view("cases.view_case")
 def case_detail(request, pk: int):
-    return _detail(request, selectors.case_get_for_user(user=request.user, pk=pk))
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    pii_shown(actor=request.user, member=case.application.member, fields="id_number,mobile")  # shown in full
+    return _detail(request, case)
 
 
 def run_step(request, form, call, done, *, success_url: str, rerender):

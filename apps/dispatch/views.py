@@ -18,6 +18,7 @@ from apps.common import clock
 from apps.common.money import format_cny
 from apps.common.params import param_get, params_get_many
 from apps.common.validators import mask_id, mask_mobile
+from apps.members.services import pii_shown
 from apps.common.views import list_context
 from apps.members.models import ClientType
 from apps.products.models import Product
@@ -37,12 +38,17 @@ def _mask_name(name: str) -> str:
     return f"{name[:1]}**" if name else ""
 
 
-def _client(cand: Candidate) -> dict:
-    """The client as this institution may see them: in full only once it has accepted the case. Built here
-    so that the template never holds the full values of a case that is only offered."""
+def _client(cand: Candidate, *, viewer=None) -> dict:
+    """The client as this institution may see them: in full only once it has accepted the case, and only on
+    the case's own page (``viewer`` given), where the reveal is logged like every other full view of a
+    client's ID number and mobile. Built here so that the template never holds values it may not show."""
     member = cand.application.member
-    if cand.shows_client:
+    if cand.shows_client and viewer is not None:
+        pii_shown(actor=viewer, member=member, fields="id_number,mobile")
         return {"name": member.real_name, "mobile": member.mobile, "id_number": member.id_number, "full": True}
+    if cand.shows_client:
+        return {"name": member.real_name, "mobile": mask_mobile(member.mobile), "id_number": mask_id(member.id_number),
+                "full": False}
     return {"name": _mask_name(member.real_name), "mobile": mask_mobile(member.mobile),
             "id_number": mask_id(member.id_number), "full": False}
 
@@ -99,7 +105,7 @@ def _offer_page(request, cand: Candidate, decline_form: DeclineForm):
     can_answer = (request.user.has_perm("dispatch.answer_case") and cand.status == C.OFFERED
                   and cand.deadline > clock.now())
     return render(request, "dispatch/offer_detail.html", {
-        "cand": cand, "app": app, "client": _client(cand), "decline_form": decline_form, "can_answer": can_answer,
+        "cand": cand, "app": app, "client": _client(cand, viewer=request.user), "decline_form": decline_form, "can_answer": can_answer,
         "hold_amount": app.product.hold_amount, "region_path": region_path_name(app.region)})
 
 

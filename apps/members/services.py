@@ -74,6 +74,12 @@ def consent_record(*, actor, member: Member, scope: str) -> Consent:
     return Consent.objects.create(member=member, scope=scope, recorded_by=actor)
 
 
+def pii_shown(*, actor, member: Member, fields: str) -> None:
+    """Log a full view of a client's personal data by someone whose right to it another app established
+    (e.g. the institution the client chose, on the case's page)."""
+    PiiAccess.objects.create(member=member, user=actor, fields=fields[:100])
+
+
 def pii_reveal(*, actor, member: Member) -> dict:
     """Full ID number and mobile, for roles that need them; every reveal is logged."""
     if not actor.has_perm("members.view_member_pii"):

@@ -113,6 +113,9 @@ def test_detail_shows_the_client_in_full_and_the_log(client, login, chosen):
     assert "客户选定本机构，待分配" in html and "经营周转" in html
     assert 'data-testid="allocate"' in html and 'data-testid="review"' not in html
     assert 'data-testid="settlement-link"' not in html
+    from apps.members.models import PiiAccess
+
+    assert PiiAccess.objects.filter(member=member, user=partner.user).count() == 1  # the full view is logged
 
 
 def test_another_institution_gets_404_and_changes_nothing(client, cast, login, chosen):
