@@ -27,3 +27,15 @@ def test_prod_refuses_default_secret():
 def test_bad_integer_setting_fails_loudly():
     result = run_manage("check", SECRET_KEY="x9" * 30, SESSION_IDLE_MINUTES="ten")
     assert result.returncode != 0 and "SESSION_IDLE_MINUTES" in result.stderr
+
+
+def test_collectstatic_with_the_production_storage(settings, tmp_path):
+    """Production serves hashed, compressed files (WhiteNoise manifest storage): every file a vendored CSS
+    refers to must exist, or collectstatic — and so the deployment — fails."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    assert (tmp_path / "static" / "staticfiles.json").exists()
