@@ -240,6 +240,59 @@ def bench_exports(metrics):
                         "unit": "MB peak RSS of the export process (lower is better)"})
 
 
+def bench_http(metrics):
+    """Pages through a real gunicorn against baselines of the same run (see http_bench)."""
+    import dispatch_bench
+    import http_bench
+
+    from apps.accounts.models import User
+    from apps.applications.models import Application
+
+    dispatch_bench._setup_people()
+    gen = http_bench.generate(int(1_000_000 * FACTOR))
+    print(f"[bench] {Application.objects.count():,} applications in the database ({gen['seconds']:.0f}s)", flush=True)
+    detail = Application.objects.filter(status="lr_review", order_no__startswith="HB").order_by("pk").first()
+    root = User.objects.get(username="bench_root")
+    pages = [  # name, path, area to sign in to (None: anonymous), user
+        ("http.bare.const", "/bench/const/", None, None),
+        ("http.bare.onequery", "/bench/onequery/", None, None),
+        ("http.bare.list", "/bench/list/?page=1", None, None),
+        ("http.admin.changelist", "/django-admin/applications/application/", "django-admin", root),
+        ("http.inst.dashboard", "/inst/", "inst", gen["inst_user"]),
+        ("http.ops.queue.p1", "/ops/queues/lr/?page=1&size=50", "ops", gen["lr"]),
+        ("http.ops.queue.p100", "/ops/queues/lr/?page=100&size=50", "ops", gen["lr"]),
+        ("http.app.detail", f"/ops/applications/{detail.pk}/", "ops", gen["lr"]),
+    ]
+    counts = {name: http_bench.queries(path, user, area) for name, path, area, user in pages if area not in (None, "django-admin")}
+    from django.db import connections
+
+    connections.close_all()
+    proc, port = http_bench.start_server(dict(os.environ))
+    try:
+        cookies = {}
+        for name, path, area, user in pages:
+            if area and (area, user.username) not in cookies:
+                cookies[(area, user.username)] = (http_bench.admin_session(user) if area == "django-admin"
+                                                  else http_bench.login(port, area, user.username))
+            out = http_bench.load(port, path, cookies.get((area, user.username)) if area else "", seconds=SECONDS)
+            print(f"[bench] {name}: {out['rps']:.0f} rps, p50 {out['p50_ms']:.1f} ms, p99 {out['p99_ms']:.1f} ms"
+                  + (f", {counts[name]} queries" if name in counts else ""), flush=True)
+            metrics.append({"name": f"{name}.rps", "value": round(out["rps"], 1), "unit": "rps (higher is better)"})
+            if name in counts:
+                metrics.append({"name": f"{name}.p99_ms", "value": round(out["p99_ms"], 1),
+                                "unit": "ms (lower is better)"})
+                metrics.append({"name": f"{name}.queries", "value": counts[name], "unit": "queries per request"})
+    finally:
+        http_bench.stop_server(proc)
+    by = {m["name"]: m for m in metrics}
+    for name, base in (("http.inst.dashboard.rps", "http.bare.list.rps"), ("http.ops.queue.p1.rps", "http.bare.list.rps"),
+                       ("http.ops.queue.p100.rps", "http.ops.queue.p1.rps"),
+                       ("http.app.detail.rps", "http.bare.onequery.rps")):
+        by[name]["baseline"], by[name]["ratio"] = base, round(by[name]["value"] / by[base]["value"], 3)
+    by["http.ops.queue.p1.rps"]["vs_admin_changelist"] = round(
+        by["http.ops.queue.p1.rps"]["value"] / by["http.admin.changelist.rps"]["value"], 2)
+
+
 def main():
     create_database()
     setup_django()
@@ -257,6 +310,8 @@ def main():
         bench_dispatch(metrics)
     if wanted("exports"):
         bench_exports(metrics)
+    if wanted("http"):
+        bench_http(metrics)
     breaches = ledger_check()
     metrics.append({"name": "ledger.check.breaches_after_load", "value": len(breaches), "unit": "count (0 required)"})
     connection.close()
