@@ -211,7 +211,7 @@ def bench_dispatch(metrics):
           flush=True)
     metrics.append({"name": "dispatch.select.p50_ms", "value": round(sel["p50"], 3), "unit": "ms (lower is better)"})
     metrics.append({"name": "dispatch.select.p99_ms", "value": round(sel["p99"], 3), "unit": "ms (lower is better)"})
-    sweep = dispatch_bench.measure_sweep(gen["products"], rng, due=int(10_000 * FACTOR))
+    sweep = dispatch_bench.measure_sweep(gen["products"], rng, due=int(os.environ.get("BENCH_DUE", 10_000 * FACTOR)))
     print(f"[bench] sweep: {sweep['done']} of {sweep['pending']} due deadlines in {sweep['seconds']:.1f}s "
           f"(set-up {sweep['setup_s']:.1f}s)", flush=True)
     metrics.append({"name": "dispatch.sweep.rows_per_s", "value": round(sweep["rows_per_s"], 1),

@@ -52,13 +52,15 @@ RANK = (F("score").desc(), F("last_dispatched_at").asc(nulls_first=True), "id")
 PICK_FIELDS = ("pk", "institution_id", "score", "score_parts")
 
 
+# The conditions that never change, built (and compiled into the query's tree) once; every selection clones it.
+_ACTIVE = Profile.objects.filter(is_active=True, excluded=False)
+
+
 def eligible_q(*, application, level: str) -> Q:
-    """Every rule of section 5 except capacity, position, "not tried before" and the order: active and not
-    excluded by the health check, serves the region at this level, the product and the client type.
-    Conditions on the profile row only (the arrays are copies of the service areas and products), so
-    PostgreSQL can check them while walking the ``dispatch_rank`` index."""
-    q = Q(is_active=True, excluded=False, client_types__contains=[application.client_type],
-          product_ids__contains=[application.product_id])
+    """The rules of section 5 that depend on the application: serves the region at this level, the product and
+    the client type. Conditions on the profile row only (the arrays are copies of the service areas and
+    products), so PostgreSQL can check them while walking the ``dispatch_rank`` index."""
+    q = Q(client_types__contains=[application.client_type], product_ids__contains=[application.product_id])
     keys = area_keys(application.region, level)
     if keys is not None:
         q &= Q(coverage__overlap=keys)
@@ -78,10 +80,11 @@ def _has_room(hold) -> Q:
 
 
 def eligible(application, level: str, *, room: bool) -> QuerySet:
-    """Eligible profiles with (``room``) or without free capacity and position for the per-case hold."""
+    """Eligible profiles — active, not excluded by the health check, the rules above, not tried before — with
+    (``room``) or without free capacity and position for the per-case hold."""
     has_room = _has_room(application.product.hold_amount)
-    return Profile.objects.filter(eligible_q(application=application, level=level) & (has_room if room else ~has_room),
-                                  not_tried(application))
+    return _ACTIVE.filter(eligible_q(application=application, level=level) & (has_room if room else ~has_room),
+                          not_tried(application))
 
 
 def ranked(qs: QuerySet) -> QuerySet:
