@@ -1,5 +1,5 @@
 def ops_queue_counts(request):
-    """Counts of the review queues this user works, for the operations top bar (one query)."""
+    """Counts of the review queues this user works, for the operations top bar (one indexed count per queue)."""
     user = getattr(request, "user", None)
     if getattr(request, "area", "") != "ops" or not user or not user.is_authenticated:
         return {}
