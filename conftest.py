@@ -102,6 +102,25 @@ def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     pg = context.new_page()
     pg.base = live_server.url
+    raw_content = pg.content
+
+    def settled_content():
+        """The page's HTML once the navigation a click started has finished loading (a bare ``content()``
+        taken mid-navigation returns an empty document)."""
+        for _ in range(50):
+            pg.wait_for_load_state("load")
+            try:
+                html = raw_content()
+            except Exception as exc:  # "page is navigating and changing the content": wait and read again
+                if "navigating" not in str(exc):
+                    raise
+                html = ""
+            if "<body" in html and html.strip().endswith("</html>"):
+                return html
+            pg.wait_for_timeout(100)
+        return raw_content()
+
+    pg.content = settled_content
     yield pg
     context.close()
 
@@ -117,6 +136,18 @@ def shot():
         return path
 
     return _shot
+
+
+def said(pg, text):
+    """The page says ``text`` (on failure: what it said instead, e.g. the error next to a form)."""
+    assert text in pg.content(), pg.inner_text("body")[:800]
+
+
+def switch(pg, user, area):
+    """Sign out whoever is signed in and sign ``user`` in to ``area`` (ops, inst or platform)."""
+    pg.goto(pg.base + "/")
+    pg.context.clear_cookies()
+    browser_login(pg, user, area)
 
 
 def browser_login(pg, user, area, password=PASSWORD):

@@ -3,15 +3,9 @@ details appear in full), 跟单 looks at the dispatch record, the other institut
 manager records the client's choice — with screenshots of each page."""
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def switch(page, user, area):
-    page.goto(page.base + "/")
-    page.context.clear_cookies()
-    browser_login(page, user, area)
 
 
 def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app):

@@ -2,16 +2,10 @@
 document and resubmits, lr confirms it — in a real browser, in Chinese, with screenshots."""
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PNG = {"name": "id.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
-
-
-def switch(page, user, area="ops"):
-    page.goto(page.base + "/")
-    page.context.clear_cookies()
-    browser_login(page, user, area)
 
 
 def test_review_journey(page, shot, cast):
@@ -36,12 +30,12 @@ def test_review_journey(page, shot, cast):
     assert "已登记会员 赵六" in page.content() and "110***********002X" in page.content()
     member_url = page.url
 
-    switch(page, cast.cs)
+    switch(page, cast.cs, "ops")
     page.goto(member_url)
     page.click("button:has-text('人工认证通过')")
     assert "已认证" in page.content()
 
-    switch(page, cast.cm)
+    switch(page, cast.cm, "ops")
     page.goto(member_url)
     page.click("text=录入贷款申请")
     page.select_option("#id_product", label="浏览器测试信用贷")
@@ -61,20 +55,20 @@ def test_review_journey(page, shot, cast):
     assert "待客服审核" in page.content()
     shot(page, "review-2-submitted")
 
-    switch(page, cast.cs)
+    switch(page, cast.cs, "ops")
     page.click("text=客服审核 >> nth=0")
     page.click(f"text={Application.objects.get().order_no}")
     page.click("button:has-text('客服审核通过')")
     assert "待贷审审核" in page.content()
 
-    switch(page, cast.lr)
+    switch(page, cast.lr, "ops")
     page.goto(app_url)
     page.fill("input[name=missing]", "请补充近 6 个月银行流水")
     page.click("button:has-text('要求补充资料')")
     assert "待补充资料" in page.content()
     shot(page, "review-3-supplement")
 
-    switch(page, cast.cm)
+    switch(page, cast.cm, "ops")
     page.goto(app_url)
     page.select_option("#id_name", "其他补充资料")
     page.set_input_files("#id_file", PNG)
@@ -82,7 +76,7 @@ def test_review_journey(page, shot, cast):
     page.click("button:has-text('重新提交')")
     assert "待贷审审核" in page.content()
 
-    switch(page, cast.lr)
+    switch(page, cast.lr, "ops")
     page.goto(app_url)
     page.click("button:has-text('贷审通过（待派发）')")
     assert "待派发" in page.content()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import browser_login
+from conftest import browser_login, said, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,17 +32,6 @@ def chosen(cast, partners, ready_app, fund):
         dispatch.client_choose(actor=cast.cm, application_id=app.pk, candidate_id=cands[0].pk)
         return next(p for p in ps if p.org.pk == cands[0].institution_id), Case.objects.get(candidate=cands[0])
     return _make
-
-
-def said(page, text):
-    """The page says ``text`` (on failure: what it said instead, e.g. the error next to a form)."""
-    assert text in page.content(), page.inner_text(".content")[:800]
-
-
-def switch(page, user, area):
-    page.goto(page.base + "/")
-    page.context.clear_cookies()
-    browser_login(page, user, area)
 
 
 def test_settlement_journey(page, shot, cast, chosen, clock_reset):
