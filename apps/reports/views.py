@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import User
 from apps.accounts.permissions import area_view
 from apps.common.views import PAGE_SIZES, paginate
+from shuyin.db_routers import reporting_reads
 
 from . import definitions, selectors, services
 from .forms import ReportFilterForm
@@ -40,6 +41,7 @@ def inst_report_stats(request):
     return _stats(request)
 
 
+@reporting_reads()  # aggregates over the scoped rows: read from the reporting replica when there is one
 def _stats(request):
     report = _report(request)
     form = _filter_form(request, report)
@@ -88,6 +90,7 @@ def export_download(request, pk: int):
 
 
 @area_view("reports.view_ranking")
+@reporting_reads()  # the hourly ranking table: replica lag does not matter
 def ranking(request):
     data = selectors.ranking_for_institution(request.user.organization.root_id)
     own = request.user.organization.root_id

@@ -6,6 +6,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
+
+from shuyin.redis_ha import celery_sentinel_broker, parse_sentinels, sentinel_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -39,11 +42,40 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
-REDIS_URL = env.str("REDIS_URL", default="")
+# Optional streaming replica for report reads (docs/scaling.md). Reads go there only inside
+# shuyin.db_routers.reporting_reads() (report pages, the export task); everything else and every
+# write stay on "default", and no migration runs on the replica.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPORTING_DATABASE = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point to PostgreSQL (postgres://...)")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True, ATOMIC_REQUESTS=False,
+        TEST={"MIRROR": "default"},
+    )
+    REPORTING_DATABASE = "replica"
+DATABASE_ROUTERS = ["shuyin.db_routers.ReportReplicaRouter"]
+
+# Redis: one server (REDIS_URL), or a master found through Redis Sentinel (REDIS_SENTINELS
+# "host:port,host:port" + REDIS_SENTINEL_MASTER, with REDIS_DB / REDIS_PASSWORD / REDIS_SENTINEL_PASSWORD).
+REDIS_SENTINELS = parse_sentinels(env.str("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="")
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+REDIS_DB = env_int("REDIS_DB", 0)
+REDIS_PASSWORD = env.str("REDIS_PASSWORD", default="")
+if REDIS_SENTINELS:
+    if not REDIS_SENTINEL_MASTER:
+        raise ImproperlyConfigured("REDIS_SENTINELS is set: set REDIS_SENTINEL_MASTER to the monitored master's name")
+    # For code that only wants to name the Redis in use: the host part is the master's name.
+    REDIS_URL = sentinel_redis_url(master=REDIS_SENTINEL_MASTER, db=REDIS_DB, password=REDIS_PASSWORD)
+else:
+    REDIS_URL = env.str("REDIS_URL", default="")
 if not REDIS_URL:
     raise ImproperlyConfigured(
         "REDIS_URL is not set. `make run` / `make test` start an embedded Redis; "
-        "otherwise export REDIS_URL=redis://host:6379/0"
+        "otherwise export REDIS_URL=redis://host:6379/0 (or REDIS_SENTINELS and REDIS_SENTINEL_MASTER)"
     )
 
 INSTALLED_APPS = [
@@ -177,12 +209,35 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+if REDIS_SENTINELS:
+    # Django's RedisCache has no Sentinel mode of its own; its pool_class option takes a redis-py
+    # SentinelConnectionPool that asks the sentinels for the master (and again after a failover).
+    CACHES["default"]["OPTIONS"] = {
+        "pool_class": "shuyin.redis_ha.SentinelMasterPool",
+        "sentinels": REDIS_SENTINELS,
+        "sentinel_password": REDIS_SENTINEL_PASSWORD or None,
+    }
 
 # Celery: Redis broker; results are not needed by the product (state lives in PostgreSQL).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if REDIS_SENTINELS:
+    CELERY_BROKER_URL, _sentinel_options = celery_sentinel_broker(
+        sentinels=REDIS_SENTINELS, master=REDIS_SENTINEL_MASTER, db=REDIS_DB, password=REDIS_PASSWORD,
+        sentinel_password=REDIS_SENTINEL_PASSWORD)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(_sentinel_options)
 CELERY_RESULT_BACKEND = None
-# A deployment (or a test run) may use its own queue name on a shared Redis.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Three queues: timers (every beat task: short sweeps that must not wait behind anything),
+# exports (long report files) and the default queue for the rest. A deployment (or a test run) may
+# use its own queue names on a shared Redis: CELERY_QUEUE names the default queue, and when it is set
+# the other two are "<CELERY_QUEUE>.timers" and "<CELERY_QUEUE>.exports". A worker started without
+# -Q consumes all three (single-machine deployments); dedicated pools use `-Q timers` / `-Q exports`.
+CELERY_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TIMERS_QUEUE = "timers" if CELERY_QUEUE == "celery" else f"{CELERY_QUEUE}.timers"
+CELERY_EXPORTS_QUEUE = "exports" if CELERY_QUEUE == "celery" else f"{CELERY_QUEUE}.exports"
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name)
+                      for name in (CELERY_QUEUE, CELERY_TIMERS_QUEUE, CELERY_EXPORTS_QUEUE)]
 # Shared secret of the shipped local payment gateway (real gateways bring their own keys).
 PAYMENT_LOCAL_SECRET = env.str("PAYMENT_LOCAL_SECRET", default="")
 CELERY_TASK_IGNORE_RESULT = True
@@ -191,8 +246,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 from shuyin.schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
+
+# Every task beat schedules runs on the timers queue (a new schedule entry needs no routing of its
+# own); report exports on the exports queue; anything else (e.g. the gateway's notify) on the default.
+CELERY_TASK_ROUTES = {
+    **{entry["task"]: {"queue": CELERY_TIMERS_QUEUE} for entry in CELERY_BEAT_SCHEDULE.values()},
+    "reports.export": {"queue": CELERY_EXPORTS_QUEUE},
+}
+# Beat runs as one active scheduler plus standbys: the active one holds a Redis lock (shuyin/beat.py)
+# and renews it on every tick; a standby takes over once the lock's TTL has run out.
+CELERY_BEAT_SCHEDULER = "shuyin.beat:LockedScheduler"
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default=f"shuyin:beat-lock:{CELERY_QUEUE}")
+BEAT_LOCK_TTL = env_int("BEAT_LOCK_TTL", 30, minimum=2)
 
 # Content Security Policy (django-csp 4): everything is served from our own origin.
 CONTENT_SECURITY_POLICY = {

@@ -1,5 +1,11 @@
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR
+from .base import BASE_DIR, DATABASES
+
+# The report replica is the test database itself (a mirror: no second database is created). Report
+# reads stay on "default" unless a test switches REPORTING_DATABASE to "replica": a mirror is a second
+# connection, which cannot see the rows of a test's still-open transaction.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+REPORTING_DATABASE = None
 
 DEBUG = False
 # Fast hashing for tests only; production keeps PBKDF2.
