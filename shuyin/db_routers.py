@@ -68,7 +68,7 @@ class ReportReplicaRouter:
 
     def allow_relation(self, obj1, obj2, **hints):
         # The replica holds the same rows as the primary: objects read from either may be related.
-        aliases = {DEFAULT_DB_ALIAS, reporting_alias()}
+        aliases = {DEFAULT_DB_ALIAS, reporting_alias() or DEFAULT_DB_ALIAS}
         if obj1._state.db in aliases and obj2._state.db in aliases:
             return True
         return None

@@ -184,14 +184,36 @@ def test_every_task_runs_on_its_queue(settings):
             assert _route(name) == default, name
 
 
-def _settings_in_subprocess(extra_env: dict, expr: str):
-    """Evaluate ``expr`` with Django settings loaded from a fresh process with ``extra_env``."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shuyin.settings.test", **extra_env}
+def _settings_in_subprocess(extra_env: dict, expr: str, *, module: str = "shuyin.settings.test", fails=False):
+    """Evaluate ``expr`` with Django settings loaded from a fresh process with ``extra_env`` (or, with
+    ``fails``, return the error output of settings that refuse to load)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": module, **extra_env}
     code = ("import json, django; django.setup(); from django.conf import settings; "
             f"from shuyin.celery import app; print(json.dumps({expr}, default=str))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    if fails:
+        assert out.returncode != 0
+        return out.stderr
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_replica_settings_from_the_environment():
+    replica = "postgres://reporter:pw@replica.internal:5433/shuyin"
+    got = _settings_in_subprocess(
+        {"DATABASE_REPLICA_URL": replica, "DB_CONN_MAX_AGE": "30"},
+        "{'replica': {**{k: settings.DATABASES['replica'][k] for k in ('HOST', 'PORT', 'NAME', 'CONN_MAX_AGE')},"
+        " 'MIRROR': settings.DATABASES['replica']['TEST']['MIRROR']},"
+        " 'reporting': settings.REPORTING_DATABASE, 'routers': settings.DATABASE_ROUTERS}", module="shuyin.settings.dev")
+    assert got == {"replica": {"HOST": "replica.internal", "PORT": 5433, "NAME": "shuyin", "CONN_MAX_AGE": 30,
+                               "MIRROR": "default"},
+                   "reporting": "replica", "routers": ["shuyin.db_routers.ReportReplicaRouter"]}
+    unset = _settings_in_subprocess({"DATABASE_REPLICA_URL": ""}, "[sorted(settings.DATABASES), settings.REPORTING_DATABASE]",
+                                    module="shuyin.settings.dev")
+    assert unset == [["default"], None]
+    err = _settings_in_subprocess({"DATABASE_REPLICA_URL": "mysql://u@h/db"}, "1", module="shuyin.settings.dev",
+                                  fails=True)
+    assert "DATABASE_REPLICA_URL must point to PostgreSQL" in err
 
 
 def test_queue_names_follow_celery_queue_so_test_runs_do_not_share_queues():

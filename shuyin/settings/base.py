@@ -41,6 +41,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator(), used by exports) does not
+# survive between transactions: set DB_DISABLE_SERVER_SIDE_CURSORS=true there (docs/scaling.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 
 # Optional streaming replica for report reads (docs/scaling.md). Reads go there only inside
 # shuyin.db_routers.reporting_reads() (report pages, the export task); everything else and every
@@ -53,7 +56,7 @@ if DATABASE_REPLICA_URL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must point to PostgreSQL (postgres://...)")
     DATABASES["replica"].update(
         CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True, ATOMIC_REQUESTS=False,
-        TEST={"MIRROR": "default"},
+        DISABLE_SERVER_SIDE_CURSORS=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"], TEST={"MIRROR": "default"},
     )
     REPORTING_DATABASE = "replica"
 DATABASE_ROUTERS = ["shuyin.db_routers.ReportReplicaRouter"]
