@@ -305,7 +305,7 @@ def test_only_the_lock_holder_beat_sends_and_a_standby_takes_over(settings, tmp_
     finally:
         for beat in beats:
             beat.stop(signal.SIGKILL)
-        r.delete(key, f"{queue}.timers", f"_kombu.binding.{queue}.timers")
+        r.delete(key, *r.scan_iter(f"*{queue}*"))  # the lock, the queue and kombu's binding keys
 
 
 # ---------------------------------------------------------------- Redis Sentinel
