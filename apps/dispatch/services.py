@@ -66,12 +66,15 @@ def _app_link(app) -> str:
 
 # ---- starting a dispatch ----
 
-def dispatch_start(*, application_id: int, actor=None, level: str | None = None) -> Dispatch | None:
+def dispatch_start(*, application_id: int, actor=None, level: str | None = None,
+                   only_ready: bool = False) -> Dispatch | None:
     """Start dispatching an application that is 待派发 (or back with 贷审 after a failed dispatch). Returns
-    None when it is no longer in such a status (someone else started it)."""
+    None when it is no longer in such a status (someone else started it). The automatic starts (the review
+    hook, the sweep's safety net) pass ``only_ready``: an application another start has meanwhile dispatched
+    and failed is 贷审's to re-dispatch, not theirs."""
     with transaction.atomic(), stats.collecting():
         app = _lock_application(application_id)
-        if app.status not in (AppStatus.READY, AppStatus.REDISPATCH):
+        if app.status not in ((AppStatus.READY,) if only_ready else (AppStatus.READY, AppStatus.REDISPATCH)):
             return None
         previous = app.dispatches.order_by("-attempt").first()
         levels = selectors.cluster_levels()
@@ -129,7 +132,7 @@ def dispatch_start_pending(*, limit: int = 200) -> int:
     between the commit and the hook). Each start locks and re-checks, so racing the hook is harmless."""
     started = 0
     for pk in Application.objects.filter(status=AppStatus.READY).order_by("pk").values_list("pk", flat=True)[:limit]:
-        if dispatch_start(application_id=pk) is not None:
+        if dispatch_start(application_id=pk, only_ready=True) is not None:
             started += 1
     return started
 
@@ -270,25 +273,36 @@ class _NoCapacity(Exception):
     pass
 
 
-def _capacity_take(profile_id: int) -> bool:
-    """Compare-and-set: take one unit of the institution's concurrent capacity if it has one free."""
-    return Profile.objects.filter(pk=profile_id, active_cases__lt=F("capacity")).update(
-        active_cases=F("active_cases") + 1) == 1
+def _capacity_free(profile_id: int) -> bool:
+    return Profile.objects.filter(pk=profile_id, active_cases__lt=F("capacity")).exists()
 
 
 @retry_on_conflict
 def offer_accept(*, actor, candidate_id: int) -> Candidate:
     """Accept a case: takes a unit of capacity and places the product's per-case hold on the margin. Without
-    either, the accept is refused (status 受理失败, counted as a lost case) and the caller shows why."""
+    either, the accept is refused (status 受理失败, counted as a lost case) and the caller shows why.
+
+    1. lock application, dispatch, offer; 2. a free unit of capacity? (read); 3. place the hold (margin
+    row); 4. at commit the stats collector takes the unit in profile-id order; if another accept took the
+    last unit meanwhile (``CapacityFull``), everything is undone and the offer is answered again as a
+    refusal."""
+    try:
+        return _offer_accept(actor=actor, candidate_id=candidate_id, capacity_gone=False)
+    except stats.CapacityFull:
+        return _offer_accept(actor=actor, candidate_id=candidate_id, capacity_gone=True)
+
+
+def _offer_accept(*, actor, candidate_id: int, capacity_gone: bool) -> Candidate:
     with transaction.atomic(), stats.collecting():
         app, dispatch, cand, now = _lock_offer(actor, candidate_id)
         refusal = None
         try:
             with transaction.atomic():
-                if not _capacity_take(cand.profile_id):
+                if capacity_gone or not _capacity_free(cand.profile_id):
                     raise _NoCapacity
                 hold = hold_place(institution=cand.institution, ref_type=HOLD_REF, ref_id=app.pk,
                                   amount=app.product.hold_amount, memo=f"{app.order_no} 受理冻结")
+                stats.capacity_take(cand.profile_id)
         except _NoCapacity:
             refusal = (LostCase.Reason.CAPACITY, "同时服务人数已满，不能受理。请先办结在办案件或联系数银调整。")
         except LedgerError as exc:

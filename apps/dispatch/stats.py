@@ -4,8 +4,11 @@ Many transactions touch the same few ``Profile`` rows (every round offers, lapse
 institutions). Updating them as the work goes would lock them in whatever order the work happens, and two
 sweeps (or a sweep and a person) could then wait on each other. Instead every service records its deltas
 here and the collector applies them just before commit, locking the rows in id order: the one global
-order, so no cycle is possible. The concurrent-capacity counter is the exception: ``offer_accept`` takes a
-unit with an immediate compare-and-set, because the answer decides the accept."""
+order, so no cycle is possible. The concurrent-capacity counter goes the same way: ``offer_accept`` checks
+for a free unit as it decides, and the collector takes the unit with a compare-and-set in that same id
+order; if the unit went meanwhile it raises ``CapacityFull`` and the whole accept is undone (the caller
+answers again, as a refusal). Taking it at once would hold that profile row while the collector waits for
+rows of lower id, which deadlocked under load."""
 import contextvars
 from collections import defaultdict
 from contextlib import contextmanager
@@ -20,21 +23,30 @@ _current: contextvars.ContextVar = contextvars.ContextVar("dispatch_profile_delt
 _NOT_SCORED = {"dispatched_count", "lost_count"}
 
 
+class CapacityFull(Exception):
+    """The unit of capacity an accept counted on was taken by another transaction before this one committed."""
+
+
 class Deltas:
     def __init__(self):
         self.counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.dispatched_at: dict[int, object] = {}
         self.medians: set[int] = set()
+        self.capacity: set[int] = set()
 
     def add(self, profile_id: int, **fields: int) -> None:
         for name, value in fields.items():
             self.counts[profile_id][name] += value
 
     def apply(self, values: dict | None = None) -> None:
-        ids = sorted(set(self.counts) | set(self.dispatched_at) | self.medians)
+        ids = sorted(set(self.counts) | set(self.dispatched_at) | self.medians | self.capacity)
         if not ids:
             return
         list(Profile.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        for pid in sorted(self.capacity):
+            if not Profile.objects.filter(pk=pid, active_cases__lt=F("capacity")).update(
+                    active_cases=F("active_cases") + 1):
+                raise CapacityFull(pid)
         rescore = []
         for pid in ids:
             changes = {}
@@ -80,6 +92,14 @@ def dispatched(profile_ids, now) -> None:
         for pid in profile_ids:
             deltas.add(pid, dispatched_count=1)
             deltas.dispatched_at[pid] = now
+
+
+def capacity_take(profile_id: int) -> None:
+    """Take one unit of the profile's concurrent capacity when the transaction commits (``CapacityFull`` if
+    none is left by then). Only inside ``collecting()``."""
+    deltas = _current.get()
+    assert deltas is not None, "capacity_take needs the collector of the transaction"
+    deltas.capacity.add(profile_id)
 
 
 def answered(profile_id: int, **fields: int) -> None:

@@ -11,7 +11,7 @@ def start_after_review(application_id: int) -> None:
     from .services import dispatch_start
 
     try:
-        dispatch_start(application_id=application_id)
+        dispatch_start(application_id=application_id, only_ready=True)
     except Exception:  # noqa: BLE001 — the sweep retries; the reviewer's action has already committed
         log.exception("dispatch of application %s failed; the sweep will retry", application_id)
 

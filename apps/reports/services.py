@@ -178,6 +178,9 @@ def rankings_refresh() -> int:
     place (RANK); institutions without a figure (e.g. no loan yet) come last."""
     now = clock.now()
     with transaction.atomic(), connection.cursor() as cur:
+        # one rebuild at a time (two beats, or a late run overlapping the next): without the lock the second
+        # DELETE cannot see the rows the first inserted, and its INSERT then breaks "ranking_once"
+        cur.execute("LOCK TABLE reports_ranking IN EXCLUSIVE MODE")
         cur.execute("DELETE FROM reports_ranking")
         for scope, region in ((Ranking.Scope.PROVINCE, "r.province_code"), (Ranking.Scope.CITY, "r.city_code")):
             for metric, (expr, direction) in _METRIC_ORDER.items():
