@@ -17,6 +17,7 @@ def every(seconds: float) -> float:
 
 BEAT_SCHEDULE = {
     "common.heartbeat": {"task": "common.heartbeat", "schedule": every(60)},
+    "applications.tally_compact": {"task": "applications.tally_compact", "schedule": every(60)},
     "positions.expire_recharges": {"task": "positions.expire_recharges", "schedule": every(60)},
     "dispatch.sweep": {"task": "dispatch.sweep", "schedule": every(60)},
     "dispatch.health": {"task": "dispatch.health", "schedule": every(300)},

@@ -58,6 +58,10 @@ class QueueFilter(forms.Form):
     date_from = forms.DateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def narrows(self) -> bool:
+        """Whether a filter is set (an invalid form filters nothing, see ``apply``)."""
+        return self.is_bound and self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
+
     def apply(self, qs):
         from .selectors import application_search
 

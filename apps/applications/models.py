@@ -72,7 +72,14 @@ class Application(TimeStampedModel):
                                     condition=~Q(status__in=["completed", "lr_rejected", "withdrawn"])),
             models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
         ]
-        indexes = [models.Index(fields=["status", "-id"]), models.Index(fields=["cm", "-id"])]
+        indexes = [
+            models.Index(fields=["status", "-id"]), models.Index(fields=["cm", "-id"]),
+            # the review queues' default order, covering their filters: a deep page's ids come from the index alone
+            models.Index(fields=["submitted_at", "id"], include=["status", "manual_intervention", "organization", "cm"],
+                         name="app_submitted_cover"),
+            # a customer manager's own list, newest first
+            models.Index(fields=["cm", "-created_at", "-id"], name="app_cm_created"),
+        ]
         permissions = [
             ("submit_application", _("录入并提交贷款申请")),
             ("view_team", _("查看团队的贷款申请")),
@@ -205,3 +212,24 @@ class DailySequence(models.Model):
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+
+class StatusTally(models.Model):
+    """How many applications each (organisation, CM, status, manual-intervention) key holds, kept by database
+    triggers on ``applications_application`` so that queue badges and list totals never count the big table.
+
+    The triggers only ever INSERT delta rows (+k / −k per key and statement): transitions never wait on a
+    shared counter row and cannot deadlock on one. A key's count is the SUM of its rows;
+    ``services.tally_compact`` (beat, every minute) folds the deltas into one row per key in one statement.
+    The field names are Application's, so a queue's ``Q`` and the data-scope filter apply to both."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.DO_NOTHING, related_name="+",
+                                     db_constraint=False)
+    cm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+",
+                           db_constraint=False)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    manual_intervention = models.BooleanField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "organization"], name="tally_status_org")]

@@ -253,3 +253,19 @@ def available_actions(*, user, app: Application) -> list[str]:
                 continue
             names.append(name)
     return names
+
+
+def tally_compact() -> int:
+    """Fold the status tally's delta rows into one row per key (in one statement, so a reader sees the rows
+    before or after, never half) and return how many rows were folded. Safe to run twice at once: a row is
+    deleted by one statement only, and the other folds what it deleted."""
+    from django.db import connection
+
+    cols = "organization_id, cm_id, status, manual_intervention"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH gone AS (DELETE FROM applications_statustally RETURNING {cols}, n),"
+            f" kept AS (INSERT INTO applications_statustally ({cols}, n)"
+            f"   SELECT {cols}, sum(n) FROM gone GROUP BY {cols} HAVING sum(n) <> 0 RETURNING 1)"
+            f" SELECT (SELECT count(*) FROM gone)")
+        return cur.fetchone()[0]

@@ -23,7 +23,10 @@ def _queue(request, queue: str):
         raise PermissionDenied(perm)
     form = QueueFilter(request.GET or None)
     qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
-    ctx = list_context(request, qs, sorts=SORTS, default_sort="-time" if queue == "mine" else "submitted")
+    # unfiltered, the total comes from the status tally instead of a COUNT over the queue
+    total = None if form.narrows() else selectors.queue_total(user=request.user, queue=queue)
+    ctx = list_context(request, qs, sorts=SORTS, default_sort="-time" if queue == "mine" else "submitted",
+                       count=total, deferred=True)
     ctx.update(filter={"form": form}, queue=queue, title=title)
     return render(request, "applications/queue.html", ctx)
 
