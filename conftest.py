@@ -159,28 +159,35 @@ def browser_login(pg, user, area, password=PASSWORD):
 
 
 # ---- real Celery worker and beat against the test database ----
-@pytest.fixture
-def celery_stack(transactional_db, tmp_path):
-    """start(beat=True, scale=0.02) launches a real Celery worker (and beat) as subprocesses on this
-    test's database and Redis, with a queue of their own; they are stopped after the test.
-    ``scale`` multiplies every beat interval in shuyin/schedules.py (0.02: a minute becomes 1.2 s)."""
+def celery_env(queue_prefix: str) -> dict:
+    """The environment of a Celery worker or beat subprocess on this test's database and Redis, with a queue
+    of its own (``<prefix>-<random>``) so parallel test runs never take each other's tasks."""
     import os
-    import subprocess
-    import sys
     import uuid
 
     from django.conf import settings
     from django.db import connection
 
-    procs = []
     db = connection.settings_dict
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shuyin.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
-        "CELERY_QUEUE": f"test-{uuid.uuid4().hex[:12]}",
+        "CELERY_QUEUE": f"{queue_prefix}-{uuid.uuid4().hex[:12]}",
     }
+
+
+@pytest.fixture
+def celery_stack(transactional_db, tmp_path):
+    """start(beat=True, scale=0.02) launches a real Celery worker (and beat) as subprocesses on this
+    test's database and Redis, with a queue of their own; they are stopped after the test.
+    ``scale`` multiplies every beat interval in shuyin/schedules.py (0.02: a minute becomes 1.2 s)."""
+    import subprocess
+    import sys
+
+    procs = []
+    env = celery_env("test")
     root = __import__("pathlib").Path(__file__).resolve().parent
 
     def start(*, beat: bool = True, scale: float = 0.02, concurrency: int = 1):

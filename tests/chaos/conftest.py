@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -172,18 +171,9 @@ class Supervised:
 def chaos_stack(transactional_db, tmp_path):
     """Like the root ``celery_stack`` fixture (same database and settings, a queue of its own), but the test
     owns the processes: start as many workers and beats as it likes and SIGKILL them."""
-    from django.conf import settings
-    from django.db import connection
+    from conftest import celery_env
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shuyin.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_QUEUE": f"chaos-{uuid.uuid4().hex[:12]}",
-        "SHUYIN_BEAT_SCALE": "0.01",  # the minute sweep every 0.6 s
-    }
+    env = {**celery_env("chaos"), "SHUYIN_BEAT_SCALE": "0.01"}  # the minute sweep every 0.6 s
     stack = Stack(env, tmp_path)
     yield stack
     stack.stop()
