@@ -57,6 +57,15 @@ def build_cast():
     return c
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rights_cache():
+    """Cached rights and menus start over for every test: a test's rolled-back roles or menus must not be served
+    to the next one (in production a rollback only costs a recomputation; see apps/accounts/authz_cache.py)."""
+    from apps.accounts import authz_cache
+
+    authz_cache.bump()
+
+
 @pytest.fixture
 def cast(db):
     return build_cast()

@@ -23,7 +23,7 @@ SECRET = "bench-" + "k" * 60  # the server's SECRET_KEY (sessions made here must
 
 
 def generate(n: int) -> dict:
-    """``n`` applications (30 % waiting for 贷审) of 50 customer managers, members included; the users the
+    """``n`` applications (30 % waiting for 贷审, 10 % for 客服) of 50 customer managers, members included; the users the
     pages are measured as; an institution with a profile and offers for its dashboard."""
     from django.db import connection
 
@@ -39,6 +39,8 @@ def generate(n: int) -> dict:
                        roles=[platform_role("cm")]) for i in range(50)]
     lr = user_create(username="bench_lr", password=PASSWORD, real_name="基准贷审", organization=org,
                      roles=[platform_role("lr")])
+    cs = user_create(username="bench_cs", password=PASSWORD, real_name="基准客服", organization=org,
+                     roles=[platform_role("cs")])
     from apps.accounts.models import User
 
     User.objects.create_superuser(username="bench_root", password=PASSWORD, real_name="超级管理员", organization=org)
@@ -51,7 +53,7 @@ def generate(n: int) -> dict:
 
     # the server runs production settings: store the passwords with a hasher it accepts
     hasher = PBKDF2PasswordHasher()
-    User.objects.filter(username__in=["bench_lr", "bench_root", "bench_inst"]).update(
+    User.objects.filter(username__in=["bench_lr", "bench_cs", "bench_cm0", "bench_root", "bench_inst"]).update(
         password=hasher.encode(PASSWORD, hasher.salt()))
     product = Product.objects.first() or Product.objects.create(code="bench-http", name="基准产品", category="credit",
                                                                  hold_amount="1000.00")
@@ -81,7 +83,7 @@ def generate(n: int) -> dict:
             [cm_ids, org.pk, product.pk, region.pk, n, base])
         cur.execute("VACUUM ANALYZE members_member")
         cur.execute("VACUUM ANALYZE applications_application")
-    return {"seconds": time.monotonic() - t0, "lr": lr, "inst_user": inst_user}
+    return {"seconds": time.monotonic() - t0, "lr": lr, "cs": cs, "cm": cms[0], "inst_user": inst_user}
 
 
 def _free_port() -> int:

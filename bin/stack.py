@@ -180,13 +180,14 @@ def cmd_run() -> int:
     manage("migrate", "--noinput", env=env)
     manage("seed_demo", env=env)
     port = env.get("PORT", "8000")
-    procs = [
-        subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env),
-        subprocess.Popen([PY, "-m", "celery", "-A", "shuyin", "worker", "-l", "info", "--concurrency", "2",
-                          "--hostname", "dev@%h"], cwd=ROOT, env=env),
-        subprocess.Popen([PY, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
-                          "--schedule", str(VAR / "celerybeat-schedule")], cwd=ROOT, env=env),
-    ]
+    commands = {
+        "web": [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "worker": [PY, "-m", "celery", "-A", "shuyin", "worker", "-l", "info", "--concurrency", "2",
+                   "--hostname", "dev@%h"],
+        "beat": [PY, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
+                 "--schedule", str(VAR / "celerybeat-schedule")],
+    }
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
     base = f"http://127.0.0.1:{port}"
     print(f"""
 数银在线 is running (Ctrl-C stops everything):
@@ -197,16 +198,23 @@ def cmd_run() -> int:
   password for every demo user: shuyin-demo-2026
 """, flush=True)
     try:
-        while all(p.poll() is None for p in procs):
+        # A small supervisor: the worker and beat are started again when they exit (Celery 5.7's worker exits
+        # when Redis goes away with a task unacknowledged, see docs/chaos.md); the web server exiting ends all.
+        while procs["web"].poll() is None:
+            for name in ("worker", "beat"):
+                if procs[name].poll() is not None:
+                    log(f"{name} exited with {procs[name].returncode}; starting it again in 2 s")
+                    time.sleep(2)
+                    procs[name] = subprocess.Popen(commands[name], cwd=ROOT, env=env)
             time.sleep(0.5)
-        log("a process exited; stopping the rest")
+        log("the web server exited; stopping the rest")
     except KeyboardInterrupt:
         log("Ctrl-C: stopping")
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(15)
             except subprocess.TimeoutExpired:

@@ -1,6 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from . import authz_cache
 from .models import Area, Menu
 
 AREA_THEMES = {
@@ -10,9 +11,7 @@ AREA_THEMES = {
 }
 
 
-def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
-    """The area's menu tree with only the items this user may open (one query + cached perms)."""
-    perms = user.get_all_permissions()
+def _menu_rows(area: str) -> tuple[list[Menu], dict[int, str]]:
     rows = list(Menu.objects.filter(area=area, is_active=True).order_by("order", "id"))
     urls = {}
     for row in rows:
@@ -21,6 +20,13 @@ def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
                 urls[row.pk] = reverse(row.url_name)
             except NoReverseMatch:
                 pass
+    return rows, urls
+
+
+def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
+    """The area's menu tree with only the items this user may open (menus and rights from ``authz_cache``)."""
+    perms = user.get_all_permissions()
+    rows, urls = authz_cache.area_menus(user, area, lambda: _menu_rows(area))
     # The current page's item is the one with the longest URL that prefixes the path.
     matching = [u for u in urls.values() if current_path == u or (u != f"/{area}/" and current_path.startswith(u))]
     best = max(matching, key=len, default=None)

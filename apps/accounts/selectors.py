@@ -7,16 +7,10 @@ from .models import DataScope, Organization, User
 
 
 def user_data_scope(user) -> int:
-    """The widest data scope among the user's active roles (cached on the user object)."""
-    cached = getattr(user, "_data_scope_cache", None)
-    if cached is None:
-        if user.is_superuser:
-            cached = DataScope.ALL
-        else:
-            scopes = list(user.roles.filter(is_active=True).values_list("data_scope", flat=True))
-            cached = max(scopes, default=DataScope.SELF)
-        user._data_scope_cache = cached
-    return cached
+    """The widest data scope among the user's active roles (``backends.user_rights``: cached)."""
+    from .backends import user_rights
+
+    return user_rights(user)["scope"]
 
 
 def organization_scope_q(user, *, field: str = "organization") -> Q:

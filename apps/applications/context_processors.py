@@ -5,5 +5,5 @@ def ops_queue_counts(request):
         return {}
     from .selectors import QUEUES, queue_counts
 
-    counts = queue_counts(user=user)
+    counts = queue_counts(user=user, sums=getattr(request, "queue_tally", None))
     return {"ops_queue_counts": [(name, QUEUES[name][0], n) for name, n in counts.items()]}

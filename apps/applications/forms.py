@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
+from apps.common.forms import SmallModelChoiceField
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.models import Region
@@ -52,7 +53,7 @@ class DocumentForm(forms.Form):
 class QueueFilter(forms.Form):
     q = forms.CharField(label=_("单号/客户姓名/手机号"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
-    product = forms.ModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
+    product = SmallModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
                                      empty_label=_("全部"))
     region = forms.CharField(label=_("地区代码"), required=False, max_length=6)
     date_from = forms.DateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

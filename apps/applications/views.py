@@ -24,7 +24,9 @@ def _queue(request, queue: str):
     form = QueueFilter(request.GET or None)
     qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
     # unfiltered, the total comes from the status tally instead of a COUNT over the queue
-    total = None if form.narrows() else selectors.queue_total(user=request.user, queue=queue)
+    # (kept on the request: the top bar's badges read the same sums)
+    request.queue_tally = selectors.tally_sums(user=request.user)
+    total = None if form.narrows() else request.queue_tally[queue]
     ctx = list_context(request, qs, sorts=SORTS, default_sort="-time" if queue == "mine" else "submitted",
                        count=total, deferred=True)
     ctx.update(filter={"form": form}, queue=queue, title=title)

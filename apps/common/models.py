@@ -1,9 +1,31 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language, gettext_lazy as _
+
+_choice_labels: dict = {}  # (field, language) -> {value: label}
 
 
-class TimeStampedModel(models.Model):
+def choice_label(field, value):
+    """The label of ``value`` among ``field``'s choices in the active language, as Django's ``get_FOO_display``
+    gives it, from a table built once per field and language (Django translates every choice of the field on
+    every call: a 50-row list of statuses made a thousand gettext calls)."""
+    key = (field, get_language())
+    labels = _choice_labels.get(key)
+    if labels is None:
+        labels = _choice_labels[key] = {make_hashable(k): force_str(v) for k, v in field.flatchoices}
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+class FastChoiceDisplay:
+    """Mixin for models: ``get_FOO_display`` through ``choice_label`` (same result, no per-call translation)."""
+
+    def _get_FIELD_display(self, field):
+        return choice_label(field, getattr(self, field.attname))
+
+
+class TimeStampedModel(FastChoiceDisplay, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -3,6 +3,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization
+from apps.common.forms import SmallModelChoiceField
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.models import Region
@@ -112,7 +113,7 @@ class DeclineForm(forms.Form):
 
 class OfferFilter(forms.Form):
     q = forms.CharField(label=_("单号"), required=False, max_length=20)
-    product = forms.ModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
+    product = SmallModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
                                      empty_label=_("全部"))
 
     def apply(self, qs):

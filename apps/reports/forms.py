@@ -1,12 +1,13 @@
 from django import forms
 
+from apps.common.forms import SmallModelChoiceField
 from apps.products.models import Product
 
 
 class ReportFilterForm(forms.Form):
     date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    product = forms.ModelChoiceField(label="产品", queryset=Product.objects.all(), required=False,
+    product = SmallModelChoiceField(label="产品", queryset=Product.objects.all(), required=False,
                                      empty_label="全部产品")
     status = forms.ChoiceField(label="状态", required=False)
     cm = forms.IntegerField(label="客户经理", required=False, widget=forms.Select)

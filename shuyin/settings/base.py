@@ -179,9 +179,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.accounts.views.lockout_response"
 AXES_VERBOSE = False
 
-# Sessions: idle timeout (refreshed on every request) and an absolute cap since login.
+# Sessions: idle timeout and an absolute cap since login. The idle clock is refreshed by
+# SessionTimeoutMiddleware at most once per SESSION_REFRESH_SECONDS (not a session write on every request).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -21,3 +21,14 @@ STORAGES = {
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Each test process its own cache namespace: test databases are per process and recreated on every run, so
+# cached rights or sessions of one must never be read by another (apps/accounts/authz_cache.py). Processes a
+# test starts (Celery workers, servers) inherit the namespace through the environment.
+import os as _os  # noqa: E402
+import uuid as _uuid  # noqa: E402
+
+from .base import CACHES  # noqa: E402
+
+CACHES["default"]["KEY_PREFIX"] = "test-{}-{}".format(
+    _os.environ.setdefault("SHUYIN_TEST_CACHE_RUN", _uuid.uuid4().hex[:8]), _os.environ.get("PYTEST_XDIST_WORKER", "main"))

@@ -40,6 +40,11 @@
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     var msg = form.getAttribute("data-confirm");
+    if (msg && msg.indexOf("{choice}") >= 0) {
+      // name what was picked (the radio's data-label); nothing picked: the server answers with the form error
+      var picked = form.querySelector("input[type=radio]:checked");
+      msg = picked ? msg.replace("{choice}", picked.getAttribute("data-label") || picked.value) : "";
+    }
     if (msg && !window.confirm(msg)) { ev.preventDefault(); return; }
     if (form.method.toLowerCase() === "post") {
       form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {

@@ -197,7 +197,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("[data-testid=choose]")
     said(page, "已录入客户选择")
     said(page, "机构办理中")
-    assert "未被选定的机构将解冻头寸" in dialogs[-1]
+    assert f"确认客户选择：{partner.org.name}" in dialogs[-1] and "未被选定的机构将解冻头寸" in dialogs[-1]
     snap("ops-choice-recorded")
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.CHOSEN and dispatch.chosen_id == chosen.pk

@@ -70,6 +70,26 @@ def test_absolute_session_timeout(client, cast, login, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_idle_expiry_is_refreshed_once_a_minute_not_on_every_request(client, cast, login, settings, monkeypatch):
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    login(cast.cm)
+    key = client.session.session_key
+
+    def expiry():
+        return Session.objects.get(session_key=key).expire_date
+
+    client.get("/ops/")  # the first request after sign-in starts the idle clock
+    first = expiry()
+    assert client.get("/ops/").status_code == 200 and expiry() == first  # seconds later: no session write
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + settings.SESSION_REFRESH_SECONDS + 1)
+    assert client.get("/ops/").status_code == 200
+    assert expiry() > first  # a minute on: the idle timeout starts again
+
+
 def test_logout_is_post_only_and_ends_session(client, cast, login):
     login(cast.cm)
     assert client.get("/ops/logout/").status_code == 405

@@ -15,6 +15,21 @@ def yuan(value):
 
 
 @register.filter
+def percent(value, places=2):
+    """A rate as a percentage without rounding away its digits: 0.012 → 1.2%, 0.0125 → 1.25%, 0.3 → 30%
+    (at most ``places`` decimals, trailing zeros dropped); empty → "-"."""
+    if value is None or value == "":
+        return "-"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    pct = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    text = format(pct, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+@register.filter
 def dt(value):
     """2026-11-28 14:05 in Asia/Shanghai."""
     if not value:
