@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
 
+from apps.accounts.permissions import area_view
 from apps.applications.models import Application
 from apps.regions.models import Region
 
@@ -25,6 +26,16 @@ def onequery(request):
     return HttpResponse(_ONE.render({"rows": Region.objects.filter(level=1).order_by("code")[:12]}))
 
 
+_SHELL = engines["django"].from_string('{% extends "ops/base.html" %}{% block content %}{% endblock %}')
+
+
+@area_view()
+def ops_shell(request):
+    """Not a baseline of the contract: the floor of every signed-in 数银 page — session, user, rights, the area's
+    layout (menu, badges, unread messages) around an empty content block."""
+    return HttpResponse(_SHELL.render({}, request))
+
+
 def bare_list(request):
     qs = Application.objects.select_related("product").order_by("-id")
     return HttpResponse(_LIST.render({"page": Paginator(qs, 50).get_page(request.GET.get("page"))}))
@@ -42,4 +53,4 @@ if not admin.site.is_registered(Application):
 from shuyin.urls import urlpatterns as product  # noqa: E402 — after the registration: admin builds its URLs on import
 
 urlpatterns = [path("bench/const/", const), path("bench/onequery/", onequery), path("bench/list/", bare_list),
-               *product]
+               path("ops/bench/shell/", ops_shell), *product]

@@ -188,18 +188,17 @@ def load(port: int, path: str, cookie: str = "", *, seconds: float, clients: int
 def queries(path: str, user, area: str) -> int:
     """Database queries one request of ``path`` makes (Django test client, same code, production settings)."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from django.test import override_settings
-
     client = Client(HTTP_X_FORWARDED_PROTO="https")
-    if user is not None:
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
-            resp = client.post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
-        assert resp.status_code == 302, (area, resp.status_code)
-    client.get(path)
-    with CaptureQueriesContext(connection) as ctx:
-        resp = client.get(path)
+    with override_settings(ROOT_URLCONF="bench_urls"):  # the server's URLs (the product's and the bench pages)
+        if user is not None:
+            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+                resp = client.post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
+            assert resp.status_code == 302, (area, resp.status_code)
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            resp = client.get(path)
     assert resp.status_code == 200, (path, resp.status_code)
     return len(ctx)

@@ -266,6 +266,7 @@ def bench_http(metrics):
         ("http.ops.queue.mine.p1", "/ops/queues/mine/?page=1&size=50", "ops", gen["cm"]),  # one CM's (2 %)
         ("http.ops.queue.mine.p100", "/ops/queues/mine/?page=100&size=50", "ops", gen["cm"]),
         ("http.app.detail", f"/ops/applications/{detail.pk}/", "ops", gen["lr"]),
+        ("http.ops.shell", "/ops/bench/shell/", "ops", gen["lr"]),  # the layout alone (not a contract metric)
     ]
     counts = {name: http_bench.queries(path, user, area) for name, path, area, user in pages if area not in (None, "django-admin")}
     from django.db import connections
@@ -289,7 +290,8 @@ def bench_http(metrics):
     finally:
         http_bench.stop_server(proc)
     by = {m["name"]: m for m in metrics}
-    ratios = [("http.inst.dashboard.rps", "http.bare.list.rps"), ("http.app.detail.rps", "http.bare.onequery.rps")]
+    ratios = [("http.inst.dashboard.rps", "http.bare.list.rps"), ("http.app.detail.rps", "http.bare.onequery.rps"),
+              ("http.ops.shell.rps", "http.bare.onequery.rps")]
     for queue in ("http.ops.queue", "http.ops.queue.cs", "http.ops.queue.mine"):
         ratios += [(f"{queue}.p1.rps", "http.bare.list.rps"), (f"{queue}.p100.rps", f"{queue}.p1.rps")]
     for name, base in ratios:

@@ -77,8 +77,9 @@ class Application(TimeStampedModel):
             # the review queues' default order, covering their filters: a deep page's ids come from the index alone
             models.Index(fields=["submitted_at", "id"], include=["status", "manual_intervention", "organization", "cm"],
                          name="app_submitted_cover"),
-            # a customer manager's own list, newest first
-            models.Index(fields=["cm", "-created_at", "-id"], name="app_cm_created"),
+            # a customer manager's own list, newest first, covering its scope and filters (index-only deep pages)
+            models.Index(fields=["cm", "-created_at", "-id"], include=["organization", "status", "manual_intervention"],
+                         name="app_cm_created_cover"),
         ]
         permissions = [
             ("submit_application", _("录入并提交贷款申请")),
