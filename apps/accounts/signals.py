@@ -38,10 +38,12 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
-def _rights_changed(**kwargs):
+def _rights_changed(action: str = "post_", **kwargs):
     """Roles, their codes, a user's roles or the menus changed: every cached right and menu is stale. Moved on
     now (so this transaction's own later reads see it) and again after commit (so no request that read the old
     rows in between keeps them under the new generation)."""
+    if not action.startswith("post_"):  # m2m_changed: once, after the rows changed
+        return
     authz_cache.bump()
     transaction.on_commit(authz_cache.bump)
 
