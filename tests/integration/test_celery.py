@@ -1,20 +1,10 @@
 """Timers really run: a real Celery beat schedules and a real worker executes on PostgreSQL via Redis."""
-import time
-
 import pytest
 
 from apps.common.models import Heartbeat
+from conftest import wait_for
 
 pytestmark = [pytest.mark.celery]
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_beat_and_worker_run_the_heartbeat(celery_stack):

@@ -9,7 +9,7 @@ from apps.applications.models import Application, Status as AppStatus
 from apps.dispatch import services
 from apps.dispatch.models import Candidate, Dispatch, Round, Timer
 
-from .test_celery import wait_for
+from conftest import wait_for
 
 pytestmark = [pytest.mark.celery]
 
