@@ -224,6 +224,8 @@ class StatusTally(models.Model):
     ``services.tally_compact`` (beat, every minute) folds the deltas into one row per key in one statement.
     The field names are Application's, so a queue's ``Q`` and the data-scope filter apply to both."""
 
+    KEY_COLUMNS = "organization_id, cm_id, status, manual_intervention"  # a key, in SQL (as migration 0003)
+
     organization = models.ForeignKey("accounts.Organization", on_delete=models.DO_NOTHING, related_name="+",
                                      db_constraint=False)
     cm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+",

@@ -71,11 +71,6 @@ def queue_counts(*, user, sums: dict[str, int] | None = None) -> dict[str, int]:
     return {name: n for name, n in sums.items() if name in BADGE_QUEUES}
 
 
-def queue_total(*, user, queue: str) -> int:
-    """How many applications ``queue`` holds for ``user`` (the unfiltered list's total), from the tally."""
-    return tally_for_user(user=user).aggregate(n=Coalesce(Sum("n", filter=QUEUES[queue][2]), 0))["n"]
-
-
 def application_search(qs: QuerySet, text: str) -> QuerySet:
     text = (text or "").strip()
     if not text:
@@ -88,7 +83,7 @@ def tally_check() -> list[tuple]:
     tests run after every kind of write, and an operator can run any time."""
     from django.db import connection
 
-    cols = "organization_id, cm_id, status, manual_intervention"
+    cols = StatusTally.KEY_COLUMNS
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT {cols}, coalesce(t.n, 0), coalesce(a.n, 0) FROM"

@@ -261,7 +261,9 @@ def tally_compact() -> int:
     deleted by one statement only, and the other folds what it deleted."""
     from django.db import connection
 
-    cols = "organization_id, cm_id, status, manual_intervention"
+    from .models import StatusTally
+
+    cols = StatusTally.KEY_COLUMNS
     with connection.cursor() as cur:
         cur.execute(
             f"WITH gone AS (DELETE FROM applications_statustally RETURNING {cols}, n),"

@@ -25,7 +25,7 @@ class ListPaginator(Paginator):
       index covering the order and the filters answers without touching the table), then those rows with their
       joins. A deep page then costs little more than the first; the query count stays fixed (two per page)."""
 
-    def __init__(self, object_list, per_page, *, count: int | None = None, deferred: bool = True, **kwargs):
+    def __init__(self, object_list, per_page, *, count: int | None = None, deferred: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.deferred = deferred
         if count is not None:

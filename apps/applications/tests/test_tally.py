@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.applications import selectors, services
 from apps.applications.models import Application, Status, StatusTally
+from apps.common.views import ListPaginator, sort_queryset
 from apps.members.models import Member
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_tally_follows_inserts_updates_deletes_and_compaction(cast, product):
     Application.objects.filter(pk__in=[a.pk for a in apps[20:]]).delete()
     assert selectors.tally_check() == []
     counts = selectors.queue_counts(user=cast.lr)
-    assert counts["lr"] == 15 and selectors.queue_total(user=cast.lr, queue="lr") == 15
+    assert counts["lr"] == 15 and selectors.tally_sums(user=cast.lr)["lr"] == 15
     rows_before = StatusTally.objects.count()
     folded = services.tally_compact()
     assert folded == rows_before and StatusTally.objects.count() < rows_before
@@ -47,7 +48,7 @@ def test_tally_follows_inserts_updates_deletes_and_compaction(cast, product):
     # a raw statement outside the ORM is counted too
     with connection.cursor() as cur:
         cur.execute("UPDATE applications_application SET status = 'withdrawn' WHERE status = 'pending_plan'")
-    assert selectors.tally_check() == [] and selectors.queue_total(user=cast.lr, queue="lr") == 5
+    assert selectors.tally_check() == [] and selectors.tally_sums(user=cast.lr)["lr"] == 5
 
 
 def test_tally_follows_the_workflow_services(cast, draft):
@@ -73,15 +74,12 @@ def test_unfiltered_queue_page_does_not_count_the_table(client, cast, login, pro
 
 
 @pytest.mark.parametrize("sort", ["submitted", "-submitted", "amount", "-time"])
-def test_deferred_join_pages_equal_offset_pages(client, cast, login, product, sort):
-    from apps.common.views import ListPaginator
-
+def test_deferred_join_pages_equal_offset_pages(rf, cast, product, sort):
     bulk(cast, product, 57)
-    qs, _ = __import__("apps.common.views", fromlist=["sort_queryset"]).sort_queryset(
-        type("R", (), {"GET": {"sort": sort}})(), selectors.queue_for_user(user=cast.lr, queue="lr"),
-        {"time": "created_at", "amount": "amount", "submitted": "submitted_at"}, "submitted")
+    qs, _ = sort_queryset(rf.get("/", {"sort": sort}), selectors.queue_for_user(user=cast.lr, queue="lr"),
+                          {"time": "created_at", "amount": "amount", "submitted": "submitted_at"}, "submitted")
     expected = list(qs.values_list("pk", flat=True))
-    pager = ListPaginator(qs, 10, count=57)
+    pager = ListPaginator(qs, 10, count=57, deferred=True)
     got = [a.pk for n in pager.page_range for a in pager.page(n)]
     assert got == expected and pager.num_pages == 6
 
