@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import area_view
 from apps.members.services import pii_shown
 from apps.common.money import format_cny
+from apps.common.numbers import decimal_text
 from apps.common.views import list_context
 
 from . import selectors, services
@@ -57,14 +58,6 @@ def _steps_open(case: Case, user) -> set[str]:
     handles = case.officer_id == user.pk or user.has_perm("cases.allocate_case")
     return {key for key, (transition, perm, _make) in STEPS.items()
             if transition in transitions and user.has_perm(perm) and (perm != "cases.handle_case" or handles)}
-
-
-def decimal_text(value) -> str:
-    """6.500 → "6.5", 12.000 → "12" (rates shown as typed, without trailing zeros)."""
-    if value is None:
-        return ""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def flash_hidden_errors(request, bound: dict, shown) -> None:

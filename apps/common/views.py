@@ -23,7 +23,11 @@ class ListPaginator(Paginator):
     * ``count`` may be given (e.g. from a maintained tally) instead of a COUNT over the table;
     * a page is read as a deferred join: first the page's primary keys (``ORDER BY … OFFSET … LIMIT``, which an
       index covering the order and the filters answers without touching the table), then those rows with their
-      joins. A deep page then costs little more than the first; the query count stays fixed (two per page)."""
+      joins. A deep page then costs little more than the first; the query count stays fixed (two per page).
+
+    ``sizes`` are the page sizes a list offers (the pagination snippet links them)."""
+
+    sizes = PAGE_SIZES
 
     def __init__(self, object_list, per_page, *, count: int | None = None, deferred: bool = False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
@@ -65,7 +69,7 @@ def list_context(request, qs, *, sorts: dict[str, str], default_sort: str, filte
         ctx["filter"] = filterset
         qs = filterset.qs
     qs, sort = sort_queryset(request, qs, sorts, default_sort)
-    ctx.update(page=paginate(request, qs, default_size=size, count=count, deferred=deferred), sort=sort, page_sizes=PAGE_SIZES)
+    ctx.update(page=paginate(request, qs, default_size=size, count=count, deferred=deferred), sort=sort)
     return ctx
 
 

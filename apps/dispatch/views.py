@@ -16,6 +16,7 @@ from apps.applications.models import Status as AppStatus
 from apps.applications.selectors import application_get_for_user, application_list_for_user
 from apps.common import clock
 from apps.common.money import format_cny
+from apps.common.numbers import percent_text
 from apps.common.params import param_get, params_get_many
 from apps.common.validators import mask_id, mask_mobile
 from apps.members.services import pii_shown
@@ -151,7 +152,7 @@ def offer_decline(request, pk: int):
 # ---- institution: its dispatch profile (派发参数详情) ----
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    return "—" if value is None else percent_text(value, 1)
 
 
 def _duration(seconds) -> str:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
 from apps.accounts.permissions import area_view
-from apps.common.views import PAGE_SIZES, paginate
+from apps.common.views import paginate
 from shuyin.db_routers import reporting_reads
 
 from . import definitions, selectors, services
@@ -45,7 +45,7 @@ def inst_report_stats(request):
 def _stats(request):
     report = _report(request)
     form = _filter_form(request, report)
-    ctx = {"form": form, "report": report, "page_sizes": PAGE_SIZES}
+    ctx = {"form": form, "report": report}
     if form.is_valid():
         params = form.params()
         stats = (selectors.ops_stats if report.area == "ops" else selectors.inst_stats)(report, request.user, params)
@@ -77,7 +77,7 @@ def export_list(request):
     jobs = paginate(request, selectors.jobs_for_user(user=request.user), default_size=20)
     running = any(j.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for j in jobs)
     template = "reports/_export_rows.html" if request.htmx else "reports/export_list.html"
-    return render(request, template, {"page": jobs, "running": running, "page_sizes": PAGE_SIZES})
+    return render(request, template, {"page": jobs, "running": running})
 
 
 @area_view("reports.export_report")

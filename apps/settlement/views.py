@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import DataScope, Organization
 from apps.accounts.permissions import area_view
 from apps.accounts.selectors import user_data_scope
-from apps.cases.views import decimal_text, flash_hidden_errors, run_step
+from apps.cases.views import flash_hidden_errors, run_step
+from apps.common.numbers import decimal_text
 from apps.common import clock
 from apps.common.files import private_response, private_save
 from apps.common.money import format_cny

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.common.money import format_cny
+from apps.common.numbers import percent_text
 from apps.common.validators import mask_id, mask_mobile
 
 register = template.Library()
@@ -16,17 +17,8 @@ def yuan(value):
 
 @register.filter
 def percent(value, places=2):
-    """A rate as a percentage without rounding away its digits: 0.012 → 1.2%, 0.0125 → 1.25%, 0.3 → 30%
-    (at most ``places`` decimals, trailing zeros dropped); empty → "-"."""
-    if value is None or value == "":
-        return "-"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    pct = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
-    text = format(pct, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
+    """0.012 → 1.2% (see ``apps.common.numbers.percent_text``)."""
+    return percent_text(value, places)
 
 
 @register.filter

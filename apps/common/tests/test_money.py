@@ -34,13 +34,3 @@ def test_english_when_chosen(client, db):
     client.cookies["django_language"] = "en"
     resp = client.get("/ops/login/")
     assert resp["Content-Language"] == "en" and "Password" in resp.content.decode()
-
-
-@pytest.mark.parametrize("rate,places,shown", [
-    (Decimal("0.012"), 2, "1.2%"), (Decimal("0.0125"), 2, "1.25%"), (Decimal("0.3"), 2, "30%"),
-    (Decimal("0.01"), 2, "1%"), (0.123456, 1, "12.3%"), (Decimal("0"), 2, "0%"), (None, 2, "-"),
-])
-def test_percent_filter_keeps_the_digits(rate, places, shown):
-    from apps.common.templatetags.shuyin import percent
-
-    assert percent(rate, places) == shown

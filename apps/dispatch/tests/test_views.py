@@ -185,6 +185,18 @@ def test_profile_page_shows_statistics_and_score_parts(client, cast, login, disp
         assert text in html, text
 
 
+def test_profile_and_market_pages_show_the_same_abandon_rate(client, cast, login, partners):
+    from apps.dispatch.models import Profile
+
+    (p,) = partners(1)
+    Profile.objects.filter(institution=p.org).update(dispatched_count=3, declined_count=1)  # 1 of 3 abandoned
+    login(p.user)
+    assert "33.3%" in page(client.get("/inst/dispatch/profile/"))
+    market = page(client.get("/inst/reports/market/"))
+    assert "33.3%" in market
+    assert all(f"size={n}" in market for n in (10, 20, 50, 100))  # the history's page sizes are offered
+
+
 def test_profile_is_created_for_an_institution_without_one(client, cast, login):
     login(cast.a_viewer)
     html = page(client.get("/inst/dispatch/profile/"))
