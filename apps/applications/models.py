@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
-from apps.common.models import FastChoiceDisplay, TimeStampedModel
+from apps.common.models import TimeStampedModel
 from apps.common.money import MoneyField
 from apps.members.models import ClientType
 
@@ -184,7 +184,7 @@ class Application(TimeStampedModel):
         pass
 
 
-class StatusChange(FastChoiceDisplay, models.Model):
+class StatusChange(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)

@@ -18,14 +18,26 @@ def choice_label(field, value):
     return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
-class FastChoiceDisplay:
-    """Mixin for models: ``get_FOO_display`` through ``choice_label`` (same result, no per-call translation)."""
-
-    def _get_FIELD_display(self, field):
-        return choice_label(field, getattr(self, field.attname))
+def _display(instance, field):
+    return choice_label(field, getattr(instance, field.attname))
 
 
-class TimeStampedModel(FastChoiceDisplay, models.Model):
+def install_choice_labels(models_) -> int:
+    """Point every Django-generated ``get_FOO_display`` of ``models_`` at ``choice_label`` (same result, no
+    per-call translation). A method a model defines itself is left alone. Returns how many were replaced."""
+    from functools import partialmethod
+
+    replaced = 0
+    for model in models_:
+        for field in model._meta.concrete_fields:
+            name = f"get_{field.name}_display"
+            if field.choices and isinstance(model.__dict__.get(name), partialmethod):
+                setattr(model, name, partialmethod(_display, field=field))
+                replaced += 1
+    return replaced
+
+
+class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
