@@ -39,17 +39,16 @@ def bump() -> None:
     _menus.clear()
 
 
-def _generation_and(key: str | None):
+def _generation_and(key: str):
     """The current generation and, in the same round trip, the entry at ``key``."""
-    keys = [GEN_KEY] + ([key] if key else [])
     try:
-        got = cache.get_many(keys)
+        got = cache.get_many([GEN_KEY, key])
         gen = got.get(GEN_KEY)
         if gen is None:
             # First use (or Redis lost its data): start a generation; add() lets one process win the race.
             cache.add(GEN_KEY, uuid.uuid4().hex, None)
             gen = cache.get(GEN_KEY)
-        return gen, got.get(key) if key else None
+        return gen, got.get(key)
     except Exception:  # noqa: BLE001
         log.warning("authz cache unavailable, reading rights from the database", exc_info=True)
         return None, None

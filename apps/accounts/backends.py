@@ -13,7 +13,7 @@ def _rights_from_db(user) -> dict:
         scope = DataScope.ALL
     else:
         scope = max(user.roles.filter(is_active=True).values_list("data_scope", flat=True), default=DataScope.SELF)
-    return {"perms": set(perms), "scope": scope}
+    return {"perms": perms, "scope": scope}
 
 
 def user_rights(user) -> dict:

@@ -1,5 +1,8 @@
+import os
+import uuid
+
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, DATABASES
+from .base import BASE_DIR, CACHES, DATABASES
 
 # The report replica is the test database itself (a mirror: no second database is created). Report
 # reads stay on "default" unless a test switches REPORTING_DATABASE to "replica": a mirror is a second
@@ -25,10 +28,5 @@ WHITENOISE_AUTOREFRESH = True
 # Each test process its own cache namespace: test databases are per process and recreated on every run, so
 # cached rights or sessions of one must never be read by another (apps/accounts/authz_cache.py). Processes a
 # test starts (Celery workers, servers) inherit the namespace through the environment.
-import os as _os  # noqa: E402
-import uuid as _uuid  # noqa: E402
-
-from .base import CACHES  # noqa: E402
-
 CACHES["default"]["KEY_PREFIX"] = "test-{}-{}".format(
-    _os.environ.setdefault("SHUYIN_TEST_CACHE_RUN", _uuid.uuid4().hex[:8]), _os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    os.environ.setdefault("SHUYIN_TEST_CACHE_RUN", uuid.uuid4().hex[:8]), os.environ.get("PYTEST_XDIST_WORKER", "main"))
