@@ -50,15 +50,29 @@ def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
     return [n for n in (build(m) for m in children.get(None, [])) if n]
 
 
+def _signed_in_page(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return request.user.is_authenticated and match is not None and match.url_name != "login"
+
+
 def area_shell(request):
     area = getattr(request, "area", "")
     if not area:
         return {}
-    ctx = {"area": area, "area_base": f"{area}/base.html", "area_theme": AREA_THEMES[area], "now": timezone.now()}
-    user = request.user
-    if user.is_authenticated and getattr(request, "resolver_match", None) and not request.resolver_match.url_name == "login":
-        from apps.messaging.selectors import unread_count
+    ctx = {"area": area, "area_base": f"{area}/base.html", "area_theme": AREA_THEMES[area]}
+    if _signed_in_page(request):
+        ctx["menu_tree"] = menu_tree_for(request.user, area, request.path)
+    return ctx
 
-        ctx["menu_tree"] = menu_tree_for(user, area, request.path)
-        ctx["unread_messages"] = unread_count(user=user)
+
+def area_live(request):
+    """The layout's parts that change from one request to the next: drawn again for every response, also for a
+    page served from the page cache (``settings.PAGE_CACHE_LIVE_CONTEXT``, ``{% live %}``)."""
+    if not getattr(request, "area", ""):
+        return {}
+    ctx = {"now": timezone.now()}
+    if _signed_in_page(request):
+        from apps.messaging.selectors import unread_badge
+
+        ctx["unread_messages"] = unread_badge(user=request.user)
     return ctx

@@ -3,6 +3,8 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.apps import apps as django_apps
 
+from apps.common import pagecache
+
 from .access import INSTITUTION_ROLE_TEMPLATES, PLATFORM_ROLES, declared_menus, declared_role_perms
 from .models import Menu, Organization, Role, User
 
@@ -348,6 +350,7 @@ def verification_decide(*, actor, verification_id: int, approve: bool, reason: s
             Organization.objects.filter(pk=v.organization_id).update(head_name=v.real_name)
         elif v.user_id:
             User.objects.filter(pk=v.user_id).update(real_name=v.real_name)
+        pagecache.bump("ref")  # names shown on cached pages (update() sends no signal)
     else:
         if not reason:
             raise ValidationError("请填写驳回原因。")

@@ -3,6 +3,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.selectors import scope_queryset
+from apps.common import pagecache
 
 from .models import Application, Status, StatusTally
 
@@ -66,9 +67,14 @@ def tally_sums(*, user, names=tuple(QUEUES)) -> dict[str, int]:
 
 
 def queue_counts(*, user, sums: dict[str, int] | None = None) -> dict[str, int]:
-    """The navigation badges of the review queues this user works."""
-    sums = tally_sums(user=user, names=BADGE_QUEUES) if sums is None else sums
+    """The navigation badges of the review queues this user works: the request's sums when it has them (queue
+    pages), else kept until an application changes (generation ``tally``, see ``apps.ApplicationsConfig``)."""
+    if sums is None:
+        sums = pagecache.per_user(user, "queue-badges", lambda: tally_sums(user=user, names=BADGE_QUEUES))
     return {name: n for name, n in sums.items() if name in BADGE_QUEUES}
+
+
+pagecache.figure("queue-badges", lambda user: ["tally"])
 
 
 def application_search(qs: QuerySet, text: str) -> QuerySet:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
+from apps.common import pagecache
 from apps.common.files import private_response
 from apps.common.views import list_context
 from apps.members.selectors import member_get_for_user
@@ -13,6 +14,7 @@ from apps.members.selectors import member_get_for_user
 from . import selectors, services
 from .forms import ApplicationForm, DocumentForm, QueueFilter
 from .models import Document
+from .pages import page_generation
 
 SORTS = {"time": "created_at", "amount": "amount", "order": "order_no", "submitted": "submitted_at"}
 
@@ -65,6 +67,13 @@ def application_create(request, member_pk: int):
 
 @area_view("applications.view_application")
 def application_detail(request, pk: int):
+    # read by every reviewer many times between changes: served from the page cache while the application
+    # (generation app:<pk>), the names it shows ("ref") and the viewer's rights are unchanged
+    return pagecache.serve(request, f"application:{pk}", [page_generation(pk), "ref"],
+                           lambda extra: _application_detail(request, pk, extra))
+
+
+def _application_detail(request, pk: int, extra: dict):
     app = selectors.application_get_for_user(user=request.user, pk=pk)
     actions = [(name, services.ACTIONS[name][1], services.ACTIONS[name][3])
                for name in services.available_actions(user=request.user, app=app)]
@@ -79,6 +88,7 @@ def application_detail(request, pk: int):
         "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",
         # the latest dispatch attempt (through the reverse relation: review does not import dispatch)
         "dispatch_last": app.dispatches.order_by("-attempt").first(),
+        **extra,
     }
     return render(request, "applications/application_detail.html", ctx)
 

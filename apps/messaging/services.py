@@ -1,7 +1,10 @@
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common import pagecache
+
 from .models import Message
+from .selectors import unread_generation
 
 
 def message_send(*, recipients, title: str, body: str = "", link: str = "", sender=None,
@@ -15,6 +18,7 @@ def message_send(*, recipients, title: str, body: str = "", link: str = "", send
         [Message(recipient_id=i, sender=sender, category=category, title=title[:200], body=body, link=link[:300])
          for i in sorted(ids)]
     )
+    pagecache.bump(*(unread_generation(i) for i in ids))
     return len(ids)
 
 
@@ -23,9 +27,11 @@ def message_mark_read(*, user, message_id: int) -> Message:
     if not msg.is_read:
         Message.objects.filter(pk=msg.pk, is_read=False).update(is_read=True, read_at=timezone.now())
         msg.is_read = True
+        pagecache.bump(unread_generation(user.pk))
     return msg
 
 
 @transaction.atomic
 def message_mark_all_read(*, user) -> int:
+    pagecache.bump(unread_generation(user.pk))
     return Message.objects.filter(recipient=user, is_read=False).update(is_read=True, read_at=timezone.now())

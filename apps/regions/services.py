@@ -3,6 +3,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from apps.common import pagecache
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "pca-code.json"
 
 
@@ -47,4 +49,5 @@ def regions_load(*, region_model=None, path: Path = DATA_FILE) -> int:
         for code, name, *_ in rows:
             if code in names and names[code] != name:
                 region_model.objects.filter(code=code).update(name=name)
+    pagecache.bump("ref")  # region names shown on cached pages (update() sends no signal)
     return len(rows)

@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.area_shell",
+                "apps.accounts.context_processors.area_live",
                 "apps.positions.context_processors.inst_finance",
                 "apps.dispatch.context_processors.inst_lost_cases",
                 "apps.applications.context_processors.ops_queue_counts",
@@ -149,6 +150,13 @@ TEMPLATES = [
             "builtins": ["apps.common.templatetags.shuyin"],
         },
     }
+]
+
+# The context of the layout's {% live %} fragments, drawn again for each page served from the page cache
+# (apps.common.pagecache); every context processor whose values change per request belongs here too.
+PAGE_CACHE_LIVE_CONTEXT = [
+    "apps.accounts.context_processors.area_live",
+    "apps.applications.context_processors.ops_queue_counts",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -207,7 +215,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "shuyin.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_PREFIX", default="shuyin"),
         "TIMEOUT": 300,

@@ -125,7 +125,7 @@ def test_user_list_query_count_is_fixed(client, cast, login, django_assert_num_q
         user_create(username=f"bulk{i}", password=None, real_name=f"批量{i}", organization=cast.inst_a_sub, roles=[role])
     login(cast.a_admin)
     client.get("/inst/staff/?size=100")  # warm the session
-    with django_assert_num_queries(8):  # user+organisation, count, page, roles, inbox, header cards (rights, menus: authz_cache)
+    with django_assert_num_queries(7):  # user+organisation, count, page, roles, header cards (rights, menus: authz_cache; unread: pagecache)
         resp = client.get("/inst/staff/?size=100")
     assert resp.status_code == 200
 

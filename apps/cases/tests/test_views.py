@@ -97,7 +97,7 @@ def test_list_query_count_is_fixed(client, login, own_cases, django_assert_num_q
     p, cases = own_cases(rows)
     login(p.user)
     client.get("/inst/cases/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         html = page(client.get("/inst/cases/?sort=-amount&size=50"))
     assert all(c.application.order_no in html for c in cases)
 

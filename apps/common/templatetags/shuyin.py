@@ -89,3 +89,18 @@ register.filter("mask_mobile", mask_mobile)
 def sub(value, other):
     """value − other (for Decimal amounts in templates)."""
     return (value or 0) - (other or 0)
+
+
+@register.simple_tag(takes_context=True)
+def live(context, template_name):
+    """Include ``template_name``, a part of the layout that changes with every request (clock, unread messages,
+    queue badges). On a page drawn for the page cache it is marked, so that each response from the cache draws it
+    again (``apps.common.pagecache``)."""
+    from django.utils.safestring import mark_safe
+
+    from apps.common.pagecache import DRAWING
+
+    html = context.template.engine.get_template(template_name).render(context)
+    if context.get(DRAWING):
+        html = f"<!--live:{template_name}-->{html}<!--/live-->"
+    return mark_safe(html)  # noqa: S308 — a template's own output

@@ -121,11 +121,11 @@ def test_list_query_count_is_fixed(cast, as_user, django_assert_num_queries, row
     _rows(cast, rows)
     cc, a = as_user(cast.cc), as_user(cast.a_admin)
     cc.get("/ops/complaints/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         html = page(cc.get("/ops/complaints/?size=50&sort=deadline"))
     assert html.count("data-countdown=") == rows
     a.get("/inst/complaints/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         html = page(a.get("/inst/complaints/?size=50&q=投诉"))
     assert html.count("data-countdown=") == complaints_for_user(user=cast.a_admin).count() >= rows // 2
 
@@ -379,7 +379,7 @@ def test_dashboard_counts_steps_and_lists_overdue(cast, as_user, clock_reset, dj
                     institution_id=cast.inst_a.pk)
     cc = as_user(cast.cc)
     cc.get("/ops/complaints/dashboard/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = page(cc.get("/ops/complaints/dashboard/"))
     assert 'data-testid="overdue-count">1<' in html
     table = html[html.index('data-testid="complaints"'):]

@@ -88,7 +88,7 @@ def test_offer_list_query_count_is_fixed(client, login, partners, bulk_ready, dj
         services.dispatch_start(application_id=app.pk)
     login(ps[0].user)
     client.get("/inst/dispatch/offers/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         html = page(client.get("/inst/dispatch/offers/?size=50&sort=-amount"))
     assert html.count("data-countdown=") == rows
 
@@ -278,7 +278,7 @@ def test_monitor_query_count_is_fixed(client, cast, login, partners, bulk_ready,
         services.dispatch_start(application_id=app.pk)
     login(cast.of)
     client.get("/ops/dispatch/monitor/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         html = page(client.get("/ops/dispatch/monitor/?size=50&sort=-amount"))
     assert html.count("/ops/dispatch/") >= rows
 
@@ -394,7 +394,7 @@ def test_redispatch_queue_query_count_is_fixed(client, cast, login, partners, bu
     assert Application.objects.filter(status=AppStatus.REDISPATCH).count() == rows
     login(cast.lr)
     client.get("/ops/dispatch/redispatch/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         html = page(client.get("/ops/dispatch/redispatch/?sort=-amount"))
     assert html.count("无符合条件的机构") == rows
 
@@ -459,7 +459,7 @@ def test_choice_queue_query_count_is_fixed(client, cast, login, partners, ready_
         accept_all(ps, Candidate.objects.filter(application=app))
     login(cast.cm)
     client.get("/ops/dispatch/choices/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         html = page(client.get("/ops/dispatch/choices/?sort=amount"))
     assert html.count("录入客户选择</a>") == rows
 
@@ -519,7 +519,7 @@ def test_platform_profile_list_query_count_is_fixed(client, cast, login, partner
     partners(rows)
     login(cast.admin)
     client.get("/platform/dispatch/profiles/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         html = page(client.get("/platform/dispatch/profiles/?sort=-score"))
     assert html.count("合作机构") >= rows
 

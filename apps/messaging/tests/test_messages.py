@@ -59,5 +59,5 @@ def test_inbox_query_count_fixed(client, cast, login, django_assert_num_queries,
         message_send(recipients=[cast.cm], title=f"消息{i}", sender=cast.cs)
     login(cast.cm)
     client.get("/ops/messages/?size=100")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert client.get("/ops/messages/?size=100").status_code == 200

@@ -203,5 +203,5 @@ def test_journal_query_count_is_fixed(client, cast, login, fund, django_assert_n
         services.transfer(institution=cast.inst_a, source=K.CASH, target=K.MARGIN, amount="1")
     login(cast.a_admin)
     client.get("/inst/finance/journal/?size=100")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get("/inst/finance/journal/?size=100").status_code == 200

@@ -146,13 +146,13 @@ def test_list_query_counts_are_fixed(client, cast, login, own_cases, django_asse
         disburse(p, case)
     login(p.user)
     client.get("/inst/settlements/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         html = page(client.get("/inst/settlements/?sort=-total&size=50"))
     assert html.count('data-testid="settlements"') == 1 and all(c.application.order_no in html for c in cases)
     client.post("/inst/logout/")
     login(cast.of)
     client.get("/ops/settlements/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = page(client.get("/ops/settlements/?sort=due&size=50"))
     assert all(c.application.order_no in html for c in cases)
 
@@ -383,7 +383,7 @@ def test_follow_up_list_query_count_is_fixed(client, cast, login, own_cases, clo
     services.settlements_sweep()
     login(cast.of)
     client.get("/ops/follow-ups/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         html = page(client.get("/ops/follow-ups/?sort=level"))
     assert html.count("/done/") == rows
 
