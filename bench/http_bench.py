@@ -151,11 +151,12 @@ def admin_session(user) -> str:
         return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def _client(port, path, cookie, seconds, out, barrier):
+def _client(port, paths, cookie, seconds, out, barrier):
     times = []
     barrier.wait()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        path = paths[len(times) % len(paths)]
         t = time.perf_counter()
         resp, _ = _request(port, path, cookie)
         if resp.status != 200:
@@ -165,14 +166,18 @@ def _client(port, path, cookie, seconds, out, barrier):
     out.put(("ok", times))
 
 
-def load(port: int, path: str, cookie: str = "", *, seconds: float, clients: int = 4) -> dict:
-    """``clients`` processes requesting ``path`` back to back for ``seconds`` after a short warm-up."""
+def load(port: int, path: str | list[str], cookie: str = "", *, seconds: float, clients: int = 4) -> dict:
+    """``clients`` processes requesting ``path`` back to back for ``seconds`` after a short warm-up. Given a list
+    of paths, each client walks its own share of it once (first views: nothing of them is cached yet)."""
+    paths = [path] if isinstance(path, str) else path
     for _ in range(5):
-        resp, _ = _request(port, path, cookie)
+        resp, _ = _request(port, paths[0] if len(paths) == 1 else paths.pop(), cookie)
         assert resp.status == 200, (path, resp.status)
     ctx = mp.get_context("fork")
     out, barrier = ctx.Queue(), ctx.Barrier(clients)
-    procs = [ctx.Process(target=_client, args=(port, path, cookie, seconds, out, barrier)) for _ in range(clients)]
+    share = len(paths) // clients
+    procs = [ctx.Process(target=_client, args=(port, paths[i * share:(i + 1) * share] if share else paths, cookie,
+                                               seconds, out, barrier)) for i in range(clients)]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
@@ -185,8 +190,9 @@ def load(port: int, path: str, cookie: str = "", *, seconds: float, clients: int
             "p99_ms": times[int(len(times) * 0.99)] * 1000}
 
 
-def queries(path: str, user, area: str) -> int:
-    """Database queries one request of ``path`` makes (Django test client, same code, production settings)."""
+def queries(path: str, user, area: str, *, warm: bool = True) -> int:
+    """Database queries one request of ``path`` makes (Django test client, same code, production settings): a
+    repeated request, or with ``warm=False`` the first one."""
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -197,7 +203,8 @@ def queries(path: str, user, area: str) -> int:
             with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
                 resp = client.post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
             assert resp.status_code == 302, (area, resp.status_code)
-        client.get(path)
+        if warm:
+            client.get(path)
         with CaptureQueriesContext(connection) as ctx:
             resp = client.get(path)
     assert resp.status_code == 200, (path, resp.status_code)

@@ -39,25 +39,29 @@ def bump() -> None:
     _menus.clear()
 
 
-def _generation_and(key: str):
-    """The current generation and, in the same round trip, the entry at ``key``."""
+def _generation_and(key: str, ahead: list[str] = ()):
+    """The current generation and, in the same round trip, the entry at ``key`` (and the values of ``ahead``)."""
     try:
-        got = cache.get_many([GEN_KEY, key])
+        got = cache.get_many([GEN_KEY, key, *ahead])
         gen = got.get(GEN_KEY)
         if gen is None:
             # First use (or Redis lost its data): start a generation; add() lets one process win the race.
             cache.add(GEN_KEY, uuid.uuid4().hex, None)
             gen = cache.get(GEN_KEY)
-        return gen, got.get(key)
+        return gen, got.get(key), {k: got.get(k) for k in ahead}
     except Exception:  # noqa: BLE001
         log.warning("authz cache unavailable, reading rights from the database", exc_info=True)
-        return None, None
+        return None, None, {}
 
 
-def request_generation(user) -> str | None:
-    """The generation this request works under (read once per request, kept on the user object)."""
+def request_generation(user, ahead: list[str] = ()) -> str | None:
+    """The generation this request works under (read once per request, kept on the user object). ``ahead``:
+    keys the request will read next (a cached page, ``apps.common.pagecache``), fetched in the same round trip
+    and kept on the user as ``_pagecache_ahead``."""
     if not hasattr(user, "_authz_gen"):
-        user._authz_gen, user._authz_entry = _generation_and(USER_KEY.format(user.pk))
+        user._authz_gen, user._authz_entry, got = _generation_and(USER_KEY.format(user.pk), ahead)
+        if got:
+            user._pagecache_ahead = got
     return user._authz_gen
 
 

@@ -65,12 +65,16 @@ def application_create(request, member_pk: int):
     return render(request, "applications/application_form.html", {"form": form, "member": member})
 
 
-@area_view("applications.view_application")
-def application_detail(request, pk: int):
+def _detail_page(pk: int) -> tuple[str, list[str]]:
     # read by every reviewer many times between changes: served from the page cache while the application
     # (generation app:<pk>), the names it shows ("ref") and the viewer's rights are unchanged
-    return pagecache.serve(request, f"application:{pk}", [page_generation(pk), "ref"],
-                           lambda extra: _application_detail(request, pk, extra))
+    return f"application:{pk}", [page_generation(pk), "ref"]
+
+
+@area_view("applications.view_application",
+           ahead=lambda request, pk: pagecache.keys_ahead(request, *_detail_page(pk)))
+def application_detail(request, pk: int):
+    return pagecache.serve(request, *_detail_page(pk), lambda extra: _application_detail(request, pk, extra))
 
 
 def _application_detail(request, pk: int, extra: dict):

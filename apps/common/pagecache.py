@@ -161,12 +161,21 @@ def _fill(request, html: str) -> str:
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
+def _page_key(request, page: str) -> str:
+    return f"page:{page}:{request.user.pk}:{get_language()}"
+
+
+def keys_ahead(request, page: str, generations: list[str]) -> list[str]:
+    """What ``serve`` will read for this page, to fetch with the user's rights (``area_view(ahead=...)``)."""
+    return [_page_key(request, page), *map(gen_key, generations), *_figure_keys(request.user)]
+
+
 def serve(request, page: str, generations: list[str], draw: Callable[[dict], HttpResponse]) -> HttpResponse:
     """The page ``page`` for this request's user: from the cache while its stamp holds, else ``draw(extra)`` (the
     view's own rendering with ``extra`` added to its context), stored when it answered 200."""
     if request.method != "GET" or request.GET or _has_messages(request):
         return draw({})
-    key = f"page:{page}:{request.user.pk}:{get_language()}"
+    key = _page_key(request, page)
     stamp, entry = _cached(request.user, key, generations, ahead=_figure_keys(request.user))
     if stamp is None:
         return draw({})
