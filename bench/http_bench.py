@@ -190,9 +190,9 @@ def load(port: int, path: str | list[str], cookie: str = "", *, seconds: float, 
             "p99_ms": times[int(len(times) * 0.99)] * 1000}
 
 
-def queries(path: str, user, area: str, *, warm: bool = True) -> int:
-    """Database queries one request of ``path`` makes (Django test client, same code, production settings): a
-    repeated request, or with ``warm=False`` the first one."""
+def queries(path: str, user, area: str, *, warm: str | None = None) -> int:
+    """Database queries one request of ``path`` makes (Django test client, same code, production settings), after
+    a first request of ``warm`` (default: ``path`` itself, so that a repeated request is counted)."""
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -203,8 +203,7 @@ def queries(path: str, user, area: str, *, warm: bool = True) -> int:
             with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
                 resp = client.post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
             assert resp.status_code == 302, (area, resp.status_code)
-        if warm:
-            client.get(path)
+        client.get(warm or path)
         with CaptureQueriesContext(connection) as ctx:
             resp = client.get(path)
     assert resp.status_code == 200, (path, resp.status_code)
