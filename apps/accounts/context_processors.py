@@ -70,7 +70,7 @@ def area_live(request):
     page served from the page cache (``settings.PAGE_CACHE_LIVE_CONTEXT``, ``{% live %}``)."""
     if not getattr(request, "area", ""):
         return {}
-    ctx = {"now": timezone.now()}
+    ctx = {"now": timezone.now().replace(second=0, microsecond=0)}  # the clock shows minutes (and ticks in JS)
     if _signed_in_page(request):
         from apps.messaging.selectors import unread_badge
 

@@ -147,17 +147,40 @@ def _has_messages(request) -> bool:
 
 
 def live_context(request) -> dict:
-    ctx = {"request": request, "user": request.user, "area": getattr(request, "area", "")}
+    """The values of the layout's live fragments (``settings.PAGE_CACHE_LIVE_CONTEXT``): plain values only, so
+    that a fragment drawn once for them is drawn alike for every request with the same values."""
+    ctx = {"area": getattr(request, "area", "")}
     for path in settings.PAGE_CACHE_LIVE_CONTEXT:
         ctx.update(import_string(path)(request))
     return ctx
+
+
+def _frozen(value):
+    return tuple(map(_frozen, value)) if isinstance(value, list | tuple) else value
+
+
+_fragments: dict = {}  # (template, language, live values) -> HTML, this process
+
+
+def _fragment(name: str, ctx: dict) -> str:
+    try:
+        key = (name, get_language(), tuple(sorted((k, _frozen(v)) for k, v in ctx.items())))
+        hash(key)
+    except TypeError:  # a value that cannot be a key: draw it every time
+        return render_to_string(name, ctx)
+    html = _fragments.get(key)
+    if html is None:
+        if len(_fragments) > 2000:
+            _fragments.clear()
+        html = _fragments[key] = render_to_string(name, ctx)
+    return html
 
 
 def _fill(request, html: str) -> str:
     """The stored page with this request's live fragments and CSRF token."""
     if "<!--live:" in html:
         ctx = live_context(request)
-        html = LIVE_RE.sub(lambda m: render_to_string(m.group(1), ctx), html)
+        html = LIVE_RE.sub(lambda m: _fragment(m.group(1), ctx), html)
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
