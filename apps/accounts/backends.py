@@ -1,6 +1,9 @@
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db import connection
 
 from . import authz_cache
 from .models import DataScope
@@ -21,6 +24,43 @@ def user_rights(user) -> dict:
     return authz_cache.user_rights(user, lambda: _rights_from_db(user))
 
 
+@functools.cache
+def _user_select() -> tuple[str, list[str], list[str]]:
+    """The SQL of ``user_with_organization`` (built once per process from the models' fields) and the attribute
+    names of its user and organisation columns."""
+    user_model = get_user_model()
+    fk = user_model._meta.get_field("organization")
+    org_model = fk.related_model
+    q = connection.ops.quote_name
+    user_fields, org_fields = user_model._meta.concrete_fields, org_model._meta.concrete_fields
+    columns = [f"u.{q(f.column)}" for f in user_fields] + [f"o.{q(f.column)}" for f in org_fields]
+    sql = (f"SELECT {', '.join(columns)} FROM {q(user_model._meta.db_table)} u"
+           f" LEFT JOIN {q(org_model._meta.db_table)} o ON o.{q(org_model._meta.pk.column)} = u.{q(fk.column)}"
+           f" WHERE u.{q(user_model._meta.pk.column)} = %s")
+    return sql, [f.attname for f in user_fields], [f.attname for f in org_fields]
+
+
+def user_with_organization(user_id):
+    """The user row and its organisation, fresh from the database on every request, in one query.
+
+    The same rows as ``select_related("organization").get(pk=...)`` (a test compares every field), built with
+    ``Model.from_db`` from one prepared statement: the ORM spends about twice the query's own time building that
+    statement, on every signed-in request."""
+    user_model = get_user_model()
+    sql, user_names, org_names = _user_select()
+    with connection.cursor() as cur:
+        cur.execute(sql, [user_id])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    split = len(user_names)
+    user = user_model.from_db(connection.alias, user_names, row[:split])
+    fk = user_model._meta.get_field("organization")
+    org = fk.related_model.from_db(connection.alias, org_names, row[split:]) if row[split] is not None else None
+    fk.set_cached_value(user, org)
+    return user
+
+
 class RoleBackend(ModelBackend):
     """Permission codes come from the user's active roles (not Django groups).
 
@@ -29,12 +69,8 @@ class RoleBackend(ModelBackend):
     request (loaded together by ``get_user``)."""
 
     def get_user(self, user_id):
-        model = get_user_model()
-        try:
-            user = model._default_manager.select_related("organization").get(pk=user_id)
-        except model.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        user = user_with_organization(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def user_can_authenticate(self, user):
         if not super().user_can_authenticate(user):
