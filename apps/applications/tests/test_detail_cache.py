@@ -168,3 +168,21 @@ def test_without_redis_the_page_is_drawn(client, cast, login, in_cs_review, monk
     monkeypatch.setattr(cache, "get_many", down)  # the page cache's and the rights' reads
     page = client.get(url).content.decode()
     assert in_cs_review.order_no in page and pagecache.CSRF_PLACEHOLDER not in page
+
+
+def test_a_dispatch_move_shows_at_the_next_request(client, cast, login, partners, ready_app, clock_reset,
+                                                   books_balance):
+    from apps.dispatch import services as dispatch
+    from apps.dispatch.models import Candidate
+
+    ps = partners(3)
+    app = ready_app()
+    d = dispatch.dispatch_start(application_id=app.pk)
+    login(cast.lr)
+    url = f"/ops/applications/{app.pk}/"
+    assert "已受理机构</div>0 " in client.get(url).content.decode()
+    cand = Candidate.objects.filter(dispatch=d).order_by("rank").first()
+    user = next(p.user for p in ps if p.org.pk == cand.institution_id)
+    dispatch.offer_accept(actor=user, candidate_id=cand.pk)  # the dispatch row's accepted count moves
+    assert "已受理机构</div>1 " in client.get(url).content.decode()
+    books_balance()
