@@ -169,15 +169,17 @@ def _client(port, paths, cookie, seconds, out, barrier):
 def load(port: int, path: str | list[str], cookie: str = "", *, seconds: float, clients: int = 4) -> dict:
     """``clients`` processes requesting ``path`` back to back for ``seconds`` after a short warm-up. Given a list
     of paths, each client walks its own share of it once (first views: nothing of them is cached yet)."""
-    paths = [path] if isinstance(path, str) else path
-    for _ in range(5):
-        resp, _ = _request(port, paths[0] if len(paths) == 1 else paths.pop(), cookie)
-        assert resp.status == 200, (path, resp.status)
+    if isinstance(path, str):
+        warm, shares = [path] * 5, [[path]] * clients
+    else:  # the first five warm up; the rest is split between the clients
+        warm, walk = path[:5], path[5:]
+        shares = [walk[i::clients] for i in range(clients)]
+    for p in warm:
+        resp, _ = _request(port, p, cookie)
+        assert resp.status == 200, (p, resp.status)
     ctx = mp.get_context("fork")
     out, barrier = ctx.Queue(), ctx.Barrier(clients)
-    share = len(paths) // clients
-    procs = [ctx.Process(target=_client, args=(port, paths[i * share:(i + 1) * share] if share else paths, cookie,
-                                               seconds, out, barrier)) for i in range(clients)]
+    procs = [ctx.Process(target=_client, args=(port, share, cookie, seconds, out, barrier)) for share in shares]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]

@@ -273,7 +273,8 @@ def bench_http(metrics):
         ("http.ops.shell", "/ops/bench/shell/", "ops", gen["lr"]),  # the layout alone (not a contract metric)
     ]
     counts = {name: http_bench.queries(path, user, area) if isinstance(path, str)
-              else http_bench.queries(path[-1], user, area, warm=path[-2])  # another application's first view
+              else http_bench.queries(path[1], user, area, warm=path[0])  # another application's first view
+              # (both among the load's warm-up pages)
               for name, path, area, user in pages if area not in (None, "django-admin")}
     from django.db import connections
 

@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from . import authz_cache
 from .models import Area, Organization
 
 AREA_PERMS = {
@@ -37,8 +38,6 @@ def area_view(perm: str | None = None, *, perms: tuple[str, ...] = (), ahead=Non
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse(f"{area}:login"))
             if ahead is not None:
-                from . import authz_cache
-
                 authz_cache.request_generation(request.user, ahead(request, *args, **kwargs))
             if area not in user_areas(request.user):
                 raise PermissionDenied("wrong area")

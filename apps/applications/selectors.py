@@ -68,9 +68,9 @@ def tally_sums(*, user, names=tuple(QUEUES)) -> dict[str, int]:
 
 def queue_counts(*, user, sums: dict[str, int] | None = None) -> dict[str, int]:
     """The navigation badges of the review queues this user works: the request's sums when it has them (queue
-    pages), else kept until an application changes (generation ``tally``, see ``apps.ApplicationsConfig``)."""
+    pages), else kept until an application changes (generation ``tally``, see ``pages``)."""
     if sums is None:
-        sums = pagecache.per_user(user, "queue-badges", lambda: tally_sums(user=user, names=BADGE_QUEUES))
+        sums = pagecache.figure_value(user, "queue-badges", lambda: tally_sums(user=user, names=BADGE_QUEUES))
     return {name: n for name, n in sums.items() if name in BADGE_QUEUES}
 
 

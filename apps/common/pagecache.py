@@ -1,6 +1,6 @@
 """Whole pages and small per-user figures kept in Redis, stamped with the *generations* of what they show.
 
-A page that many people read and few change (the application detail page) costs a dozen queries and a large
+A page that many people read and few change (the application detail page) costs several queries and a large
 template to draw. Here it is drawn once per viewer and state and then served from Redis:
 
 * **Generations.** Each thing a page shows has a named generation (``app:<pk>`` for one application with its
@@ -125,14 +125,18 @@ def figure(name: str, generations: Callable[[object], list[str]]) -> None:
     FIGURES[name] = generations
 
 
+def _figure_key(name: str, user) -> str:
+    return f"fig:{name}:{user.pk}"
+
+
 def _figure_keys(user) -> list[str]:
-    return [k for name, gens in FIGURES.items() for k in (f"fig:{name}:{user.pk}", *map(gen_key, gens(user)))]
+    return [k for name, gens in FIGURES.items() for k in (_figure_key(name, user), *map(gen_key, gens(user)))]
 
 
-def per_user(user, name: str, compute: Callable[[], object]):
+def figure_value(user, name: str, compute: Callable[[], object]):
     """The figure ``name`` (see ``figure``) of ``user``, computed again only when one of its generations, the
     user's rights or organisation moved on."""
-    key = f"fig:{name}:{user.pk}"
+    key = _figure_key(name, user)
     stamp, value = _cached(user, key, FIGURES[name](user))
     if value is None:
         value = compute()

@@ -12,7 +12,7 @@ def unread_count(*, user) -> int:
 def unread_badge(*, user) -> int:
     """``unread_count`` for the layout's envelope, kept until a message to or read by the user moves the user's
     ``messages:<pk>`` generation on (``services``)."""
-    return pagecache.per_user(user, "unread", lambda: unread_count(user=user))
+    return pagecache.figure_value(user, "unread", lambda: unread_count(user=user))
 
 
 def unread_generation(user_id: int) -> str:

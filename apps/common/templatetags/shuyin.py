@@ -1,9 +1,11 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from apps.common.money import format_cny
 from apps.common.numbers import percent_text
+from apps.common.pagecache import DRAWING
 from apps.common.validators import mask_id, mask_mobile
 
 register = template.Library()
@@ -96,10 +98,6 @@ def live(context, template_name):
     """Include ``template_name``, a part of the layout that changes with every request (clock, unread messages,
     queue badges). On a page drawn for the page cache it is marked, so that each response from the cache draws it
     again (``apps.common.pagecache``)."""
-    from django.utils.safestring import mark_safe
-
-    from apps.common.pagecache import DRAWING
-
     html = context.template.engine.get_template(template_name).render(context)
     if context.get(DRAWING):
         html = f"<!--live:{template_name}-->{html}<!--/live-->"
