@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from . import views
@@ -22,7 +23,8 @@ ops_patterns = [
     path("finance/approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
 ]
 
+# The local gateway pays without money: routed only where settings ask for it (shuyin/settings/base.py).
 public_patterns = [
     path("pay/local/", views.gateway_pay_page, name="pay_local"),
     path("pay/notify/local/", views.gateway_notify, name="pay_notify_local"),
-]
+] if settings.PAYMENT_LOCAL_GATEWAY else []

@@ -1,9 +1,12 @@
 """Finance pages: the institution's accounts, recharge, transfers and journal (/inst/finance/), 数银's
 finance desk for settlement clerks (/ops/finance/), and the local payment gateway (/pay/)."""
+from functools import wraps
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +25,23 @@ from .gateway import InvalidNotice, LocalGateway
 from .models import Account, Approval, Recharge
 
 K = Account.Kind
+
+
+def local_gateway_enabled() -> bool:
+    return settings.PAYMENT_LOCAL_GATEWAY
+
+
+def local_gateway_only(view):
+    """The local gateway's pages answer 404 unless settings enable it (its URLs are not routed then
+    either; this also covers a URLconf built under other settings)."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not local_gateway_enabled():
+            raise Http404
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
 JOURNAL_SORTS = {"time": "id", "amount": "amount"}
 
 
@@ -71,7 +91,8 @@ def recharge_new(request):
     org = request.user.organization
     offline = OfflineRechargeForm(request.POST if request.POST.get("method") == "offline" else None,
                                   request.FILES or None)
-    online = OnlineRechargeForm(request.POST if request.POST.get("method") == "online" else None)
+    online = (OnlineRechargeForm(request.POST if request.POST.get("method") == "online" else None)
+              if local_gateway_enabled() else None)
     if request.method == "POST" and request.POST.get("method") == "offline" and offline.is_valid():
         d = offline.cleaned_data
         with transaction.atomic():
@@ -81,7 +102,7 @@ def recharge_new(request):
                                                         user=request.user)
         messages.success(request, _("已提交线下充值 %(no)s，结算员确认到账后入账。") % {"no": recharge.order_no})
         return redirect("inst:recharge_list")
-    if request.method == "POST" and request.POST.get("method") == "online" and online.is_valid():
+    if request.method == "POST" and request.POST.get("method") == "online" and online is not None and online.is_valid():
         recharge = services.recharge_online_create(institution=org, amount=online.cleaned_data["amount"],
                                                    user=request.user)
         url = LocalGateway().pay_url(
@@ -111,6 +132,7 @@ def recharge_voucher(request, pk: int):
     return private_response(recharge.voucher)
 
 
+@local_gateway_only
 @area_view("positions.view_recharge")
 def recharge_return(request):
     """The browser comes back from the gateway. The signed fields are checked and credited the same
@@ -219,6 +241,7 @@ def approval_decide(request, pk: int):
 
 # ---- the local payment gateway (stands in for Alipay / WeChat Pay / UnionPay) ----
 
+@local_gateway_only
 def gateway_pay_page(request):
     """The gateway's own cashier page: shows the order and takes the payer's confirmation."""
     gw = LocalGateway()
@@ -245,6 +268,7 @@ def gateway_pay_page(request):
 
 @csrf_exempt
 @require_POST
+@local_gateway_only
 def gateway_notify(request):
     """Asynchronous payment notice from the gateway (server to server). Answers ``success`` once the
     payment is credited (or was already), ``fail`` otherwise so the gateway retries."""

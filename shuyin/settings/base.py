@@ -250,7 +250,13 @@ CELERY_EXPORTS_QUEUE = "exports" if CELERY_QUEUE == "celery" else f"{CELERY_QUEU
 CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name)
                       for name in (CELERY_QUEUE, CELERY_TIMERS_QUEUE, CELERY_EXPORTS_QUEUE)]
-# Shared secret of the shipped local payment gateway (real gateways bring their own keys).
+# The shipped local payment gateway: a cashier page that confirms a payment without any money moving.
+# It exists only where settings ask for it (development, demo, tests): off unless PAYMENT_LOCAL_GATEWAY is
+# set, its URLs are routed only then, and production settings refuse to start with it unless SHUYIN_DEMO
+# says this deployment is a demonstration.
+PAYMENT_LOCAL_GATEWAY = env.bool("PAYMENT_LOCAL_GATEWAY", default=False)
+SHUYIN_DEMO = env.bool("SHUYIN_DEMO", default=False)
+# Shared secret of the local gateway (real gateways bring their own keys).
 PAYMENT_LOCAL_SECRET = env.str("PAYMENT_LOCAL_SECRET", default="")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

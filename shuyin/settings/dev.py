@@ -7,3 +7,6 @@ DEBUG = env.bool("DEBUG", default=True)
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Development and `make run`: the local payment gateway stands in for the real providers.
+PAYMENT_LOCAL_GATEWAY = env.bool("PAYMENT_LOCAL_GATEWAY", default=True)

@@ -1,11 +1,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY, env, env_int
+from .base import PAYMENT_LOCAL_GATEWAY, SECRET_KEY, SHUYIN_DEMO, env, env_int
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production")
+if PAYMENT_LOCAL_GATEWAY and not SHUYIN_DEMO:
+    # The local gateway credits money without a payment: in production only a declared demo may route it.
+    raise ImproperlyConfigured("PAYMENT_LOCAL_GATEWAY credits recharges without any payment; production refuses it "
+                               "unless SHUYIN_DEMO=true declares this deployment a demonstration")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,6 +11,8 @@ DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 REPORTING_DATABASE = None
 
 DEBUG = False
+# Tests pay through the local gateway (production routes it only for a declared demo: prod.py).
+PAYMENT_LOCAL_GATEWAY = True
 # Fast hashing for tests only; production keeps PBKDF2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private"
