@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench chaos venv migrations clean
+.PHONY: run dev test bench chaos venv migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -15,10 +15,15 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
-## make run: embedded PostgreSQL + Redis when DATABASE_URL / REDIS_URL are unset, migrate,
-## demo data, then the web server, a Celery worker and beat. Ctrl-C stops everything.
+## make run: the product as its users see it. Embedded PostgreSQL + Redis when DATABASE_URL / REDIS_URL
+## are unset, migrate, demo data, collectstatic, then gunicorn (production settings, DEBUG off), a Celery
+## worker and beat. Ctrl-C stops everything.
 run: $(STAMP)
 	$(PY) bin/stack.py run
+
+## make dev: the same services with Django's autoreloading development server and DEBUG on.
+dev: $(STAMP)
+	$(PY) bin/stack.py dev
 
 ## make test: the whole suite on PostgreSQL (2 xdist workers). PYTEST_ARGS adds pytest options.
 test: $(STAMP)

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Start what the portal needs, then run it or its tests.
 
-    python bin/stack.py run      # services + migrate + demo data + web, Celery worker and beat
-    python bin/stack.py test ... # services + browser/font check + pytest (extra args passed on)
+    python bin/stack.py run      # services + migrate + demo data + gunicorn (DEBUG off), Celery worker and beat
+    python bin/stack.py dev      # the same with Django's autoreloading development server and DEBUG on
+    python bin/stack.py test ... # services + Debian package check + pytest (extra args passed on)
+    python bin/stack.py system-packages  # install (as root) or name the Debian packages the tests need
     python bin/stack.py bench    # services + the benchmark (bench/run.py)
     python bin/stack.py services # only start the embedded services and print their URLs
 
@@ -147,41 +149,94 @@ def manage(*args, env) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def check_browser_and_fonts() -> None:
-    """The UI and PDF tests need Debian's chromium and CJK fonts; install them when root."""
-    need = []
-    if not Path("/usr/bin/chromium").exists():
-        need.append("chromium")
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
-    if "Noto Sans CJK" not in fonts:
-        need.append("fonts-noto-cjk")
-    if not list(Path("/usr/lib").glob("*/libharfbuzz-subset.so*")) and not list(Path("/usr/lib").glob("libharfbuzz-subset.so*")):
-        need.append("libharfbuzz-subset0")
-    if not shutil.which("pdftoppm"):
-        need.append("poppler-utils")
-    if not need:
+def _has_lib(pattern: str) -> bool:
+    return any(Path("/usr/lib").glob(f"*/{pattern}")) or any(Path("/usr/lib").glob(pattern))
+
+
+def _has_cjk_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    return "Noto Sans CJK" in subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+
+
+def _has_compose() -> bool:
+    if shutil.which("docker-compose"):
+        return True
+    return bool(shutil.which("docker")) and subprocess.run(["docker", "compose", "version"],
+                                                           capture_output=True).returncode == 0
+
+
+# Every Debian package the tests need, with what each is for and how to tell it is there.
+SYSTEM_PACKAGES = [
+    ("chromium", "browser tests (Playwright drives Debian's Chromium)", lambda: Path("/usr/bin/chromium").exists()),
+    ("fonts-noto-cjk", "Chinese glyphs in PDFs and screenshots", _has_cjk_font),
+    ("libharfbuzz-subset0", "WeasyPrint's font subsetting for PDFs", lambda: _has_lib("libharfbuzz-subset.so*")),
+    ("poppler-utils", "PDF pages rendered to images in tests (pdftoppm)", lambda: bool(shutil.which("pdftoppm"))),
+    ("gettext", "compiling the Chinese message catalogue (msgfmt)", lambda: bool(shutil.which("msgfmt"))),
+    ("redis-server", "Redis Sentinel failover tests", lambda: bool(shutil.which("redis-server"))),
+    ("docker-compose", "checking that docker-compose.yml parses (docker compose config)", _has_compose),
+]
+
+
+def check_system_packages() -> None:
+    """Install (as root, with apt-get) or name every missing Debian package the tests need."""
+    missing = [(name, why) for name, why, present in SYSTEM_PACKAGES if not present()]
+    if not missing:
         return
+    for name, why in missing:
+        log(f"missing Debian package {name}: needed for {why}")
+    names = [name for name, _ in missing]
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        log(f"installing {' '.join(need)} with apt-get")
+        log(f"installing {' '.join(names)} with apt-get")
         subprocess.run(["apt-get", "update", "-q"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *need], check=True,
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *names], check=True,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         return
     raise SystemExit(
         "The tests need these Debian packages, which are missing:\n"
-        f"    sudo apt-get install {' '.join(need)}\n"
+        f"    sudo apt-get install {' '.join(names)}\n"
         "Install them and run `make test` again."
     )
 
 
-def cmd_run() -> int:
+DEMO_USERS = """  数银业务        {base}/ops/        cm1 cm2 cs1 lr1 lrs1 of1 st1 cc1 tl1 bd1
+  平台管理后台    {base}/platform/   admin
+  机构后台        {base}/inst/       inst1_admin inst1_op1 inst1_sub_op1 inst2_admin inst2_op1 inst3_admin inst3_op1
+  password for every demo user: shuyin-demo-2026"""
+
+
+def demo_secret_key() -> str:
+    """A random SECRET_KEY kept in var/ so that sessions survive a restart of `make run`."""
+    import secrets
+
+    path = VAR / "demo-secret-key"
+    VAR.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cmd_run(*, dev: bool = False) -> int:
+    """`make run` (dev=False): production settings with DEBUG off under gunicorn, static files collected and
+    served by WhiteNoise, the product's own error pages. `make dev` (dev=True): Django's autoreloading
+    development server with DEBUG on."""
     env = ensure_services()
-    env.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.dev")
+    port = env.get("PORT", "8000")
+    if dev:
+        env.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.dev")
+        web = [PY, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    else:
+        env.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.demo")
+        env.setdefault("SECRET_KEY", demo_secret_key())
+        web = [PY, "-m", "gunicorn", "shuyin.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-"]
     manage("migrate", "--noinput", env=env)
     manage("seed_demo", env=env)
-    port = env.get("PORT", "8000")
+    if not dev:
+        manage("collectstatic", "--noinput", "-v", "0", env=env)
     commands = {
-        "web": [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "web": web,
         "worker": [PY, "-m", "celery", "-A", "shuyin", "worker", "-l", "info", "--concurrency", "2",
                    "--hostname", "dev@%h"],
         "beat": [PY, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
@@ -189,13 +244,11 @@ def cmd_run() -> int:
     }
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
     base = f"http://127.0.0.1:{port}"
+    mode = "development server, DEBUG on" if dev else "gunicorn, production settings with DEBUG off"
     print(f"""
-数银在线 is running (Ctrl-C stops everything):
+数银在线 is running ({mode}; Ctrl-C stops everything):
   入口            {base}/
-  数银业务        {base}/ops/        cm1 cm2 cs1 lr1 lrs1 of1 st1 cc1 tl1 bd1
-  平台管理后台    {base}/platform/   admin
-  机构后台        {base}/inst/       inst1_admin inst1_op1 inst1_sub_op1 inst2_admin inst2_op1 inst3_admin inst3_op1
-  password for every demo user: shuyin-demo-2026
+{DEMO_USERS.format(base=base)}
 """, flush=True)
     try:
         # A small supervisor: the worker and beat are started again when they exit (Celery 5.7's worker exits
@@ -223,7 +276,7 @@ def cmd_run() -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    check_browser_and_fonts()
+    check_system_packages()
     env = ensure_services(dbname="shuyin")
     env["DJANGO_SETTINGS_MODULE"] = "shuyin.settings.test"
     env.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -238,6 +291,11 @@ def main() -> int:
     try:
         if cmd == "run":
             return cmd_run()
+        if cmd == "system-packages":
+            check_system_packages()
+            return 0
+        if cmd == "dev":
+            return cmd_run(dev=True)
         if cmd == "test":
             return cmd_test(sys.argv[2:])
         if cmd == "bench":
@@ -251,7 +309,7 @@ def main() -> int:
             print(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n(Ctrl-C stops them)")
             while True:
                 time.sleep(3600)
-        raise SystemExit(f"unknown command {cmd!r}: use run, test, bench, manage or services")
+        raise SystemExit(f"unknown command {cmd!r}: use run, dev, test, bench, manage or services")
     except KeyboardInterrupt:
         return 130
     finally:

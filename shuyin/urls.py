@@ -8,6 +8,8 @@ Apps contribute ``ops_patterns`` / ``platform_patterns`` / ``inst_patterns`` / `
 urls.py; they are collected here automatically (a new app needs no edit of this file).
 """
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from apps.accounts.views import landing
@@ -23,6 +25,11 @@ admin.site.has_permission = superuser_only
 admin.site.site_header = "数银在线 · Django 管理（仅超级管理员）"
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static icon."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
 def _collect(name: str) -> list:
     """Every app's ``<name>`` list from its urls.py, in INSTALLED_APPS order."""
     return [p for _config, module in app_modules("urls") for p in getattr(module, name, [])]
@@ -34,6 +41,7 @@ inst = [*_collect("inst_patterns"), *messaging_urls.patterns]
 
 urlpatterns = [
     path("", landing, name="landing"),
+    path("favicon.ico", favicon),
     *_collect("public_patterns"),
     path("ops/", include((ops, "ops"))),
     path("platform/", include((platform, "platform"))),

@@ -1,0 +1,19 @@
+"""`make run`: the product as its users see it. Production settings (DEBUG off, the Chinese 403/404/500 pages,
+static files collected and served by WhiteNoise's manifest storage, gunicorn) on one machine: plain HTTP on
+loopback, embedded PostgreSQL/Redis started by bin/stack.py, demo data, and the local payment gateway, which
+production allows only for a declared demo (SHUYIN_DEMO). Developers use `make dev` (settings.dev) instead."""
+import os
+
+# Read by base/prod at import: set before them.
+os.environ.setdefault("SHUYIN_DEMO", "true")
+os.environ.setdefault("PAYMENT_LOCAL_GATEWAY", "true")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+
+from .prod import *  # noqa: E402,F401,F403
+
+# Plain HTTP on loopback: cookies marked Secure would never come back.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_HSTS_PRELOAD = False
