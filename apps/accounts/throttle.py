@@ -79,6 +79,13 @@ class LoginThrottleHandler(AxesDatabaseHandler):
                                 area=getattr(request, "area", "") or "")
 
 
+def login_failures_clear(*, username: str) -> int:
+    """Forget the account's failed sign-ins (every address): lifts its locks. Called when an administrator sets a
+    new password, which is how an administrator unlocks an account."""
+    deleted, _rows = AccessAttempt.objects.filter(username=username).delete()
+    return deleted
+
+
 def account_administrators(user):
     """Who may unlock the account (reset its password): holders of accounts.change_user in an institution
     account's own institution tree; 数银's own administrators (and superusers) for a 数银 account."""

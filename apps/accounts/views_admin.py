@@ -86,7 +86,7 @@ def staff_password(request, pk: int):
     form = PasswordResetForm(request.POST, user=target)
     if form.is_valid():
         services.staff_set_password(actor=request.user, user=target, password=form.cleaned_data["password"])
-        messages.success(request, _("密码已重置，该账号需用新密码重新登录。"))
+        messages.success(request, _("密码已重置，登录锁定已解除，该账号需用新密码重新登录。"))
     else:
         messages.error(request, " ".join(form.errors["password"]))
     return redirect(request.area + (":staff_edit" if request.area == "inst" else ":user_edit"), pk=target.pk)

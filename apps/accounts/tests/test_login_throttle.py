@@ -121,3 +121,14 @@ def test_client_ip_rules(rf, settings):
     settings.TRUSTED_PROXY_HEADER, settings.TRUSTED_PROXY_COUNT = "X-Forwarded-For", 2
     assert ip(HTTP_X_FORWARDED_FOR="9.9.9.9, 1.2.3.4, 10.0.0.1") == "1.2.3.4"
     assert ip(HTTP_X_FORWARDED_FOR="10.0.0.1") == "10.0.0.2"  # fewer entries than proxies: not through them
+
+
+def test_administrator_unlocks_by_setting_a_new_password(cast, login, client):
+    param_set(key="security.login_account_failure_limit", raw="5", user=cast.admin)
+    for i in range(5):
+        sign_in(cast.a_officer.username, WRONG, f"198.51.100.{i + 1}")
+    assert sign_in(cast.a_officer.username, cast.password, "198.51.100.9").status_code == 429
+    login(cast.a_admin)
+    resp = client.post(f"/inst/staff/{cast.a_officer.pk}/password/", {"password": "Unlocked-2026-new"}, follow=True)
+    assert "密码已重置，登录锁定已解除" in resp.content.decode()
+    assert signed_in(sign_in(cast.a_officer.username, "Unlocked-2026-new", "198.51.100.9"))
