@@ -14,7 +14,7 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,6 +77,18 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         if reason == ACCOUNT:
             account_lock_notify(username=get_client_username(request, credentials), ip=request.axes_ip_address,
                                 area=getattr(request, "area", "") or "")
+
+
+def account_locked_until(*, username: str):
+    """When the account-wide lock of ``username`` ends (None: not locked); for the staff page."""
+    from apps.common.params import param_get
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+    totals = attempts.aggregate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+    if (totals["n"] or 0) < param_get(LIMIT_PARAMS[ACCOUNT]):
+        return None
+    return totals["last"] + settings.AXES_COOLOFF_TIME
 
 
 def login_failures_clear(*, username: str) -> int:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import PasswordResetForm, RoleForm, StaffForm, UnitForm
 from .permissions import area_view
+from .throttle import account_locked_until
 
 
 def _staff_list_url(request):
@@ -62,8 +63,9 @@ def staff_edit(request, pk: int):
         if _save_staff(request, form, editing=target):
             messages.success(request, _("已保存。"))
             return redirect(_staff_list_url(request))
-    return render(request, "accounts/staff_form.html", {"form": form, "editing": target,
-                                                        "password_form": PasswordResetForm(user=target)})
+    return render(request, "accounts/staff_form.html", {
+        "form": form, "editing": target, "password_form": PasswordResetForm(user=target),
+        "locked_until": account_locked_until(username=target.username)})
 
 
 @require_POST

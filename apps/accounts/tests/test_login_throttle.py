@@ -129,6 +129,8 @@ def test_administrator_unlocks_by_setting_a_new_password(cast, login, client):
         sign_in(cast.a_officer.username, WRONG, f"198.51.100.{i + 1}")
     assert sign_in(cast.a_officer.username, cast.password, "198.51.100.9").status_code == 429
     login(cast.a_admin)
+    edit = f"/inst/staff/{cast.a_officer.pk}/edit/"
+    assert "账号锁定中" in client.get(edit).content.decode()  # the administrator sees it and how to lift it
     resp = client.post(f"/inst/staff/{cast.a_officer.pk}/password/", {"password": "Unlocked-2026-new"}, follow=True)
-    assert "密码已重置，登录锁定已解除" in resp.content.decode()
+    assert "密码已重置，登录锁定已解除" in resp.content.decode() and "账号锁定中" not in client.get(edit).content.decode()
     assert signed_in(sign_in(cast.a_officer.username, "Unlocked-2026-new", "198.51.100.9"))
