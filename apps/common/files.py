@@ -16,9 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps
 from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # 40 million pixels: a 48 MP phone photo binned to 12 MP passes with room; decoding one costs ~120 MB (RGB).
@@ -90,8 +89,7 @@ def _pdf_rewrite(raw: bytes) -> bytes:
         writer.write(out)
     except ValidationError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            NotImplementedError, OSError) as exc:
+    except Exception as exc:  # a parser fed hostile bytes can fail in any way: the answer is a refusal, not a 500
         raise broken from exc
     return out.getvalue()
 
@@ -115,16 +113,17 @@ def _image_reencode(raw: bytes, ext: str) -> bytes:
                 # Named empty so Pillow does not carry them over from the source's own info.
                 options = {"icc_profile": None, "exif": b"", "comment": b""}
                 if fmt == "JPEG":
-                    options.update(quality=JPEG_QUALITY, **({} if rotated else {"subsampling": "keep"}))
                     if pixels.mode not in ("L", "RGB", "CMYK"):
                         pixels = pixels.convert("RGB")
+                    # the source's chroma subsampling, which Pillow can read only from the decoded JPEG itself
+                    options.update(quality=JPEG_QUALITY, **({"subsampling": "keep"} if pixels is img else {}))
                 out = io.BytesIO()
                 pixels.save(out, format=fmt, **options)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(None, None) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, IndexError, EOFError) as exc:
+    except Exception as exc:  # as for PDFs: any failure to decode hostile bytes is a refusal
         raise broken from exc
     return out.getvalue()
 

@@ -225,3 +225,15 @@ def test_png_text_chunks_and_trailing_data_are_dropped():
 def test_jpeg_comment_is_dropped():
     checked = upload_check(SimpleUploadedFile("a.jpg", jpeg_bytes(comment=PHP)))
     assert PHP not in checked.data and Image.open(io.BytesIO(checked.data)).size == (8, 8)
+
+
+@pytest.mark.parametrize("fmt,mode", [("JPEG", "L"), ("JPEG", "CMYK"), ("PNG", "P"), ("PNG", "LA"), ("PNG", "I;16")])
+def test_common_image_variants_are_accepted_as_they_are(fmt, mode):
+    """Greyscale and CMYK scans, palette and 16-bit PNGs: re-encoded in their own mode, not refused."""
+    out = io.BytesIO()
+    img = Image.new(mode, (12, 9))
+    img.save(out, fmt, **({"transparency": 0} if mode == "P" else {}))
+    checked = upload_check(SimpleUploadedFile("scan", out.getvalue()))
+    again = Image.open(io.BytesIO(checked.data))
+    assert again.format == fmt and again.mode == mode and again.size == (12, 9)
+    assert again.info.get("transparency") == (0 if mode == "P" else None)
