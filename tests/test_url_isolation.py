@@ -12,6 +12,7 @@ from apps.accounts.models import Organization, Role, User
 from apps.dispatch.models import Candidate
 from apps.messaging.models import Message
 from apps.messaging.services import message_send
+from tests.fixtures.files import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +59,11 @@ def b_candidate(c):
         dispatch.profile_update(actor=c.admin, profile=profile, capacity=5, client_types=["individual"], is_active=True)
         dispatch.profile_areas_set(profile=profile, regions=[Region.objects.get(code="33")])
         dispatch.profile_products_set(profile=profile, products=[product])
-        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         first17 = "33010619900101777"
         member = members.member_register(
             actor=c.cm, real_name="乙的客户", id_number=first17 + resident_id_check_char(first17), mobile="13700000077",
-            address="杭州", client_type="individual", id_photo_front=SimpleUploadedFile("f.png", png),
-            id_photo_back=SimpleUploadedFile("b.png", png))
+            address="杭州", client_type="individual", id_photo_front=SimpleUploadedFile("f.png", PNG),
+            id_photo_back=SimpleUploadedFile("b.png", PNG))
         member = members.member_decide(actor=c.cs, member_id=member.pk, approve=True)
         app = review.application_create(actor=c.cm, member=member, product=product, amount="20000", term_months=6,
                                         region=Region.objects.get(code="330106"), purpose="隔离测试",

@@ -106,6 +106,7 @@ from django.db.models import F  # noqa: E402
 
 from .access import institution_grantable_perms  # noqa: E402
 from .models import Area  # noqa: E402
+from .throttle import login_failures_clear  # noqa: E402
 
 
 def grantable_permission_codes(*, actor) -> set[str]:
@@ -195,6 +196,7 @@ def staff_set_password(*, actor, user: User, password: str) -> None:
     user.set_password(password)
     user.session_epoch += 1
     user.save(update_fields=["password", "session_epoch"])
+    login_failures_clear(username=user.username)  # guesses at the old password no longer count: unlocked
 
 
 def staff_force_logout(*, actor, user: User) -> None:

@@ -16,6 +16,7 @@ from .filters import LoginLogFilter, OperationLogFilter, OrganizationFilter, Use
 from .forms import AreaAuthenticationForm
 from .models import Area, LoginLog
 from .permissions import area_view
+from .throttle import ACCOUNT, ADDRESS, cooloff_minutes
 
 
 def landing(request):
@@ -51,9 +52,17 @@ def lockout_response(request, credentials, *args, **kwargs):
     """django-axes: shown instead of the login form while an account is locked."""
     area = getattr(request, "area", "") or "ops"
     form = AreaAuthenticationForm(request, area=area)
+    minutes = {"m": cooloff_minutes()}
+    reason = getattr(request, "login_lock", None)
+    if reason == ACCOUNT:
+        message = _("该账号在多个IP累计登录失败次数过多，账号已临时锁定 %(m)s 分钟，期间从任何IP都不能登录；"
+                    "已通过站内信通知本人和管理员。如需立即解锁请联系管理员重置密码。") % minutes
+    elif reason == ADDRESS:
+        message = _("您所在的IP登录失败次数过多，已暂停从该IP登录 %(m)s 分钟，请稍后再试或联系管理员。") % minutes
+    else:
+        message = _("登录失败次数过多，账号已临时锁定 %(m)s 分钟。如需立即解锁请联系管理员。") % minutes
     return render(request, "accounts/login.html", {
-        "form": form, "area": area, "area_theme": AREA_THEMES[area],
-        "locked_message": _("登录失败次数过多，账号已临时锁定 30 分钟。如需立即解锁请联系管理员。"),
+        "form": form, "area": area, "area_theme": AREA_THEMES[area], "locked_message": message,
     }, status=429)
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import PasswordResetForm, RoleForm, StaffForm, UnitForm
 from .permissions import area_view
+from .throttle import account_locked_until
 
 
 def _staff_list_url(request):
@@ -62,8 +63,9 @@ def staff_edit(request, pk: int):
         if _save_staff(request, form, editing=target):
             messages.success(request, _("已保存。"))
             return redirect(_staff_list_url(request))
-    return render(request, "accounts/staff_form.html", {"form": form, "editing": target,
-                                                        "password_form": PasswordResetForm(user=target)})
+    return render(request, "accounts/staff_form.html", {
+        "form": form, "editing": target, "password_form": PasswordResetForm(user=target),
+        "locked_until": account_locked_until(username=target.username)})
 
 
 @require_POST
@@ -86,7 +88,7 @@ def staff_password(request, pk: int):
     form = PasswordResetForm(request.POST, user=target)
     if form.is_valid():
         services.staff_set_password(actor=request.user, user=target, password=form.cleaned_data["password"])
-        messages.success(request, _("密码已重置，该账号需用新密码重新登录。"))
+        messages.success(request, _("密码已重置，登录锁定已解除，该账号需用新密码重新登录。"))
     else:
         messages.error(request, " ".join(form.errors["password"]))
     return redirect(request.area + (":staff_edit" if request.area == "inst" else ":user_edit"), pk=target.pk)

@@ -1,5 +1,8 @@
 """Demo clients and applications in several statuses, so every queue has something in it."""
+import io
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from apps.accounts.models import User
 from apps.common.validators import resident_id_check_char
@@ -10,7 +13,6 @@ from apps.regions.models import Region
 
 from . import services
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 CLIENTS = [  # name, id first 17, mobile, product, amount, district, stop at
     ("刘一", "44030519850312001", "13600000001", "mortgage", "800000", "440305", "cs_review"),
     ("陈二", "44030619900520002", "13600000002", "car", "150000", "440306", "lr_review"),
@@ -21,7 +23,10 @@ CLIENTS = [  # name, id first 17, mobile, product, amount, district, stop at
 
 
 def _png():
-    return SimpleUploadedFile("demo.png", PNG, content_type="image/png")
+    """A real (blank) scan: uploads are checked by content, so the demo's files must decode."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), "white").save(out, "PNG")
+    return SimpleUploadedFile("demo.png", out.getvalue(), content_type="image/png")
 
 
 def seed() -> list[str]:

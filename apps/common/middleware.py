@@ -1,11 +1,34 @@
+import ipaddress
+
 from .models import OperationLog
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def client_ip(request) -> str | None:
-    """The client's address. Behind a proxy, set the proxy to overwrite X-Real-IP."""
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, unless settings name the header our reverse proxy sets
+    (TRUSTED_PROXY_HEADER; for X-Forwarded-For the entry TRUSTED_PROXY_COUNT from the right, the address our
+    outermost proxy saw). A header a client sent past no trusted proxy is never read; a missing or malformed
+    value falls back to REMOTE_ADDR."""
+    from django.conf import settings
+
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    header = getattr(settings, "TRUSTED_PROXY_HEADER", "")
+    if not header:
+        return remote
+    raw = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
+    entries = [part.strip() for part in raw.split(",") if part.strip()]
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 1)
+    if len(entries) < count:
+        return remote
+    return _valid_ip(entries[-count]) or remote
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 class OperationLogMiddleware:

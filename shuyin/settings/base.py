@@ -179,13 +179,27 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
-# Login lockout (django-axes): 5 failures per user+IP lock the account for 30 minutes.
-AXES_FAILURE_LIMIT = "apps.accounts.params.login_failure_limit"  # system parameter, effective at once
+# Login lockout (django-axes, apps/accounts/throttle.py), three limits counted over the cool-off time, each a
+# system parameter effective at once: failures of one account from one address (5), of one account from all
+# addresses together (10: the account is locked and its owner and administrators get a message), and of one
+# address against all accounts together (30). A lock lasts AXES_COOLOFF_MINUTES after the last failure.
+AXES_HANDLER = "apps.accounts.throttle.LoginThrottleHandler"
+AXES_FAILURE_LIMIT = "apps.accounts.params.login_failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the other two limits are the handler's own
+AXES_RESET_ON_SUCCESS = True  # a sign-in clears its own account+address count only, never the other two
 AXES_LOCKOUT_CALLABLE = "apps.accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "apps.common.middleware.client_ip"
 AXES_VERBOSE = False
+
+# The client's address (login limits, login and operation logs). By default REMOTE_ADDR only: an X-Real-IP or
+# X-Forwarded-For a client sends is ignored, since anyone can send one. Behind a reverse proxy name the header
+# that proxy sets: "X-Real-IP" (the proxy overwrites it with the address it saw), or "X-Forwarded-For" with
+# TRUSTED_PROXY_COUNT = how many proxies of ours append to it (the client is that many entries from the right).
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="").strip()
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+if TRUSTED_PROXY_HEADER and not TRUSTED_PROXY_HEADER.replace("-", "").isalnum():
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_HEADER must be a header name such as X-Real-IP, got {TRUSTED_PROXY_HEADER!r}")
 
 # Sessions: idle timeout and an absolute cap since login. The idle clock is refreshed by
 # SessionTimeoutMiddleware at most once per SESSION_REFRESH_SECONDS (not a session write on every request).

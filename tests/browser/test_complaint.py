@@ -5,9 +5,9 @@ import pytest
 
 from conftest import browser_login
 from tests.browser.test_dispatch import switch
+from tests.fixtures.files import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def test_institution_path_in_the_browser(page, shot, cast):

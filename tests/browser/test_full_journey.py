@@ -21,9 +21,10 @@ import pytest
 from django.utils import timezone
 
 from conftest import browser_login, said, switch
+from tests.fixtures.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PNG = {"name": "scan.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
+PNG = {"name": "scan.png", "mimeType": "image/png", "buffer": png_bytes()}
 PRODUCT = "旅程经营贷"
 CLIENT = "孙晓梅"
 CLIENT_ID = "440305198806154727"

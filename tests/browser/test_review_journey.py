@@ -3,9 +3,10 @@ document and resubmits, lr confirms it — in a real browser, in Chinese, with s
 import pytest
 
 from conftest import browser_login, switch
+from tests.fixtures.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PNG = {"name": "id.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
+PNG = {"name": "id.png", "mimeType": "image/png", "buffer": png_bytes()}
 
 
 def test_review_journey(page, shot, cast):

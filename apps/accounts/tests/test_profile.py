@@ -3,10 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.models import Organization, RealNameVerification, User
 from apps.messaging.models import Message
+from tests.fixtures.files import PNG
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def photo():

@@ -7,8 +7,7 @@ complaint centre and routed back to B to handle, so that even B's report form ha
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.complaints.models import Complaint
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+from tests.fixtures.files import PNG
 
 
 def b_complaint(c) -> Complaint:

@@ -12,13 +12,12 @@ from apps.complaints import services
 from apps.complaints.models import Attachment, Complaint
 from apps.complaints.selectors import complaints_for_user
 from apps.positions.models import Approval
+from tests.fixtures.files import PDF, PNG
 
 from .test_paths import file
 
 pytestmark = pytest.mark.django_db
 S = Complaint.Status
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-PDF = b"%PDF-1.4\n" + b"0" * 32
 
 
 @pytest.fixture(autouse=True)

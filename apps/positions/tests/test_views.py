@@ -9,10 +9,10 @@ from apps.positions.gateway import LocalGateway
 from apps.positions.models import Account, Approval, JournalEntry, Recharge
 
 from apps.common.testing import run_threads
+from tests.fixtures.files import PNG
 
 K = Account.Kind
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def test_offline_recharge_voucher_confirm_once(client, cast, login, settings, tmp_path, books_balance):

@@ -15,9 +15,9 @@ from apps.positions.models import Account, Hold
 from apps.settlement import services
 from apps.settlement.models import FollowUp, Rating, Settlement
 from apps.settlement.tests.test_settlement import chosen, disburse  # noqa: F401 (fixture)
+from tests.fixtures.files import PNG
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 STAGES = ["confirming", "statement", "paid", "confirmed", "released"]
 
 
