@@ -62,7 +62,8 @@ class OfflineRechargeForm(forms.Form):
 
 class OnlineRechargeForm(forms.Form):
     amount = forms.DecimalField(label=_("充值金额（元）"), **AMOUNT)
-    provider = forms.ChoiceField(label=_("支付方式"), widget=forms.RadioSelect, required=False,
+    provider = forms.ChoiceField(label=_("支付方式"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                                 required=False,
                                  error_messages={"invalid_choice": _("请选择已开通的支付方式。")})
 
     def __init__(self, *args, providers=(), **kwargs):

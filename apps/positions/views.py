@@ -3,6 +3,7 @@ finance desk for settlement clerks (/ops/finance/), the payment providers' notif
 payment gateway (/pay/)."""
 import logging
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -133,7 +134,13 @@ def recharge_new(request):
             if checkout.redirect_url:
                 return redirect(checkout.redirect_url)
             return redirect("inst:recharge_pay", pk=recharge.pk)
-    return render(request, "positions/recharge_new.html", {"offline": offline, "online": online})
+    response = render(request, "positions/recharge_new.html", {"offline": offline, "online": online})
+    if provider_enabled("alipay"):
+        # The online form's answer redirects to Alipay's cashier: the page's CSP (form-action 'self') must
+        # allow that origin, or the browser stops the redirect.
+        gateway = urlsplit(settings.PAYMENT_ALIPAY_GATEWAY)
+        response._csp_update = {"form-action": [f"{gateway.scheme}://{gateway.netloc}"]}
+    return response
 
 
 def _qr_svg(text: str) -> str:

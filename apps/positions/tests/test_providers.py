@@ -14,19 +14,8 @@ from django.utils import timezone
 from apps.messaging.models import Message
 from apps.positions import services
 from apps.positions.models import Account, JournalEntry, Recharge
-from apps.positions.simulator import ProviderSimulator
 
 K = Account.Kind
-
-
-@pytest.fixture
-def sim(tmp_path, settings, live_server):
-    simulator = ProviderSimulator(tmp_path / "provider-keys").start()
-    for name, value in simulator.settings().items():
-        setattr(settings, name, value)
-    settings.PAYMENT_NOTIFY_BASE_URL = live_server.url
-    yield simulator
-    simulator.stop()
 
 
 def order(client, cast, login, provider, amount="800.00"):
