@@ -102,7 +102,14 @@ def enabled_providers() -> list[type[PaymentProvider]]:
 
 
 def provider(name: str) -> PaymentProvider:
-    return PROVIDERS[name]()
+    """The provider's client. Keys that cannot be read or parsed make it unavailable (the caller shows a
+    clear message or tries again later) rather than a server error."""
+    try:
+        return PROVIDERS[name]()
+    except ProviderUnavailable:
+        raise
+    except Exception as exc:  # ImproperlyConfigured, unparsable key …
+        raise ProviderUnavailable(f"{name}: {exc}") from exc
 
 
 def gateway(name: str = "local") -> PaymentProvider:

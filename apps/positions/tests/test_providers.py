@@ -221,3 +221,16 @@ def test_pay_page_permissions(client, cast, login, sim):
     assert outsider.get(url).status_code == 404
     assert outsider.post(url).status_code == 404
     assert Recharge.objects.get(pk=recharge.pk).status == "awaiting"
+
+
+def test_unreadable_provider_keys_leave_a_clear_error_not_a_500(client, cast, login, settings, tmp_path):
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    settings.PAYMENT_ALIPAY_ENABLED = True
+    settings.PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE = str(bad)
+    settings.PAYMENT_ALIPAY_PUBLIC_KEY_FILE = str(tmp_path / "missing.pem")
+    login(cast.a_admin)
+    resp = client.post("/inst/finance/recharge/", {"method": "online", "provider": "alipay", "amount": "10"})
+    assert resp.status_code == 200 and "支付渠道暂时无法连接" in resp.content.decode()
+    assert Client().post("/pay/notify/alipay/", {"sign": "x"}).status_code == 503
+    assert services.recharges_reconcile(now=timezone.now() + timezone.timedelta(hours=2)) == {"unavailable": 1}
