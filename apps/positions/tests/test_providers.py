@@ -100,6 +100,8 @@ def test_wechat_native_qr_notify_credits_once(client, cast, login, sim, books_ba
     assert credits() == 1 and cash(cast) == Decimal("1234.56")
     page = client.get(f"/inst/finance/recharges/{recharge.pk}/pay/").content.decode()
     assert "已入账" in page and "pay-qr" not in page
+    listing = client.get("/inst/finance/recharges/").content.decode()
+    assert "微信支付" in listing and "继续支付" not in listing
     books_balance()
 
 
@@ -155,6 +157,7 @@ def test_recovery_by_trade_query_when_the_notice_never_comes(client, cast, login
 
 def test_pay_page_asks_the_provider_when_the_payer_says_paid(client, cast, login, sim, books_balance):
     recharge = wechat_order(client, cast, login, sim)
+    assert f"/inst/finance/recharges/{recharge.pk}/pay/" in client.get("/inst/finance/recharges/").content.decode()
     resp = client.post(f"/inst/finance/recharges/{recharge.pk}/pay/", follow=True)
     assert "尚未收到付款" in resp.content.decode()
     sim.pay("wechat", recharge.order_no, notify=False)
