@@ -239,3 +239,26 @@ def test_journal_query_count_is_fixed(client, cast, login, fund, django_assert_n
     client.get("/inst/finance/journal/?size=100")
     with django_assert_num_queries(6):
         assert client.get("/inst/finance/journal/?size=100").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 40])
+def test_recharge_lists_query_count_is_fixed(client, cast, login, django_assert_num_queries, rows):
+    """The institution's recharge records and 数银's 充值确认 queue (offline transfers and online payments
+    that arrived after expiry) cost the same number of queries for 2 or 40 rows."""
+    from django.utils import timezone
+
+    for i in range(rows):
+        r = services.recharge_online_create(institution=cast.inst_a, amount="10", user=cast.a_admin)
+        services.recharges_expire(now=timezone.now() + timezone.timedelta(hours=2))
+        services.recharge_online_paid(order_no=r.order_no, txn_id=f"LATE{i}", amount=Decimal("10"))
+    login(cast.a_admin)
+    client.get("/inst/finance/recharges/?size=100")
+    with django_assert_num_queries(6):
+        page = client.get("/inst/finance/recharges/?size=100").content.decode()
+    assert page.count("过期后支付（待处理）") >= rows
+    clerk = Client()
+    login(cast.st, c=clerk)
+    clerk.get("/ops/finance/recharges/?status=late_paid&size=100")
+    with django_assert_num_queries(3):
+        page = clerk.get("/ops/finance/recharges/?status=late_paid&size=100").content.decode()
+    assert page.count("人工入账</button>") == rows
