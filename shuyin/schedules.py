@@ -19,6 +19,7 @@ BEAT_SCHEDULE = {
     "common.heartbeat": {"task": "common.heartbeat", "schedule": every(60)},
     "applications.tally_compact": {"task": "applications.tally_compact", "schedule": every(60)},
     "positions.expire_recharges": {"task": "positions.expire_recharges", "schedule": every(60)},
+    "positions.reconcile_recharges": {"task": "positions.reconcile_recharges", "schedule": every(120)},
     "dispatch.sweep": {"task": "dispatch.sweep", "schedule": every(60)},
     "dispatch.health": {"task": "dispatch.health", "schedule": every(300)},
     "settlement.sweep": {"task": "settlement.sweep", "schedule": every(600)},

@@ -16,7 +16,7 @@ MENUS = [
     MenuItem("ops.finance", Area.OPS, "财务管理", icon="cash-coin", order=60),
     MenuItem("ops.finance.overview", Area.OPS, "机构资金总览", "ops:finance_overview", "positions.view_finance_all",
              parent="ops.finance", order=1),
-    MenuItem("ops.finance.recharges", Area.OPS, "线下充值确认", "ops:recharge_queue", "positions.confirm_recharge",
+    MenuItem("ops.finance.recharges", Area.OPS, "充值确认", "ops:recharge_queue", "positions.confirm_recharge",
              parent="ops.finance", order=2),
     MenuItem("ops.finance.journal", Area.OPS, "资金流水查询", "ops:finance_journal", "positions.view_finance_all",
              parent="ops.finance", order=3),

@@ -62,6 +62,20 @@ class OfflineRechargeForm(forms.Form):
 
 class OnlineRechargeForm(forms.Form):
     amount = forms.DecimalField(label=_("充值金额（元）"), **AMOUNT)
+    provider = forms.ChoiceField(label=_("支付方式"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                                 required=False,
+                                 error_messages={"invalid_choice": _("请选择已开通的支付方式。")})
+
+    def __init__(self, *args, providers=(), **kwargs):
+        """``providers``: the enabled provider classes (apps/positions/gateway)."""
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(p.name, p.label) for p in providers]
+        if providers:
+            self.fields["provider"].initial = providers[0].name
+
+    def clean_provider(self):
+        """Not chosen (a single provider offered, or an older page): the first enabled one."""
+        return self.cleaned_data["provider"] or self.fields["provider"].initial
 
 
 class ReasonForm(forms.Form):

@@ -162,6 +162,8 @@ class Recharge(models.Model):
         CREDITED = "credited", _("已入账")
         REJECTED = "rejected", _("已驳回")
         EXPIRED = "expired", _("已过期")
+        LATE_PAID = "late_paid", _("过期后支付（待处理）")
+        REFUNDED = "refunded", _("已退款")
 
     institution = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="recharges")
     method = models.CharField(_("方式"), max_length=8, choices=Method.choices)
@@ -173,6 +175,8 @@ class Recharge(models.Model):
     provider = models.CharField(_("支付渠道"), max_length=20, blank=True)
     provider_txn_id = models.CharField(_("渠道交易号"), max_length=64, null=True, blank=True, unique=True)
     expires_at = models.DateTimeField(_("支付截止"), null=True, blank=True)
+    checkout_url = models.TextField(_("支付链接"), blank=True, editable=False,
+                                    help_text=_("渠道返回的收银台地址或二维码内容"))
     entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("驳回原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -187,7 +191,14 @@ class Recharge(models.Model):
         ordering = ["-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recharge_positive")]
 
-    @transition(field=status, source=[Status.PENDING, Status.AWAITING_PAYMENT, Status.EXPIRED],
+    @property
+    def provider_label(self) -> str:
+        from .gateway import PROVIDERS
+
+        cls = PROVIDERS.get(self.provider)
+        return str(cls.label) if cls else self.provider
+
+    @transition(field=status, source=[Status.PENDING, Status.AWAITING_PAYMENT, Status.LATE_PAID],
                 target=Status.CREDITED)
     def credit(self):
         pass
@@ -199,6 +210,16 @@ class Recharge(models.Model):
     @transition(field=status, source=Status.AWAITING_PAYMENT, target=Status.EXPIRED)
     def expire(self):
         pass
+
+    @transition(field=status, source=Status.EXPIRED, target=Status.LATE_PAID)
+    def flag_late(self, note: str):
+        """A payment arrived for an order that was already closed: not credited silently; a settlement
+        clerk refunds it or credits it by hand (``recharge_late_resolve``)."""
+        self.reason = note[:200]
+
+    @transition(field=status, source=Status.LATE_PAID, target=Status.REFUNDED)
+    def refund(self, note: str):
+        self.reason = note[:200]
 
 
 class Approval(models.Model):

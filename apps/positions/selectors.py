@@ -69,7 +69,9 @@ def ledger_check(*, deep: bool = False) -> list[str]:
     3. every cached ``held`` equals the sum of its active holds;
     4. no account that must not go negative is below zero, no position below zero;
     5. every hold is resolved at most once (status and timestamps agree; a capture has one entry);
-    6. with ``deep``: every line's balance snapshot equals the running sum (a sort of all lines)."""
+    6. every recharge is credited exactly once: a credited recharge has one entry moving its amount, any
+       other has none, and no recharge entry stands without its recharge;
+    7. with ``deep``: every line's balance snapshot equals the running sum (a sort of all lines)."""
     checks = {
         "凭证借贷不平（或少于两行）": """
             SELECT entry_id, SUM(amount), COUNT(*) FROM positions_journalline GROUP BY entry_id
@@ -92,6 +94,16 @@ def ledger_check(*, deep: bool = False) -> list[str]:
             SELECT h.id, h.status, h.capture_entry_id FROM positions_hold h
             WHERE (h.status = 'captured') <> (h.capture_entry_id IS NOT NULL)
                OR (h.status = 'active') <> (h.resolved_at IS NULL)""",
+        "充值入账状态异常（已入账无凭证或未入账有凭证）": """
+            SELECT r.id, r.status, r.entry_id FROM positions_recharge r
+            WHERE (r.status = 'credited') <> (r.entry_id IS NOT NULL)""",
+        "充值凭证金额与充值单不符": """
+            SELECT r.id, r.amount, SUM(l.amount) FROM positions_recharge r
+            JOIN positions_journalline l ON l.entry_id = r.entry_id AND l.amount > 0
+            GROUP BY r.id, r.amount HAVING SUM(l.amount) <> r.amount""",
+        "充值凭证没有对应的充值单": """
+            SELECT e.id FROM positions_journalentry e
+            WHERE e.kind = 'recharge' AND NOT EXISTS (SELECT 1 FROM positions_recharge r WHERE r.entry_id = e.id)""",
     }
     deep_checks = {
         "流水的余额快照与累计发生额不符": """

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.accounts.models import Organization
@@ -289,39 +290,146 @@ def recharge_offline_decide(*, recharge_id: int, user, approve: bool, reason: st
     return recharge
 
 
-def recharge_online_create(*, institution: Organization, amount, user) -> Recharge:
+ONLINE_COUNTED = (Recharge.Status.AWAITING_PAYMENT, Recharge.Status.CREDITED, Recharge.Status.LATE_PAID)
+
+
+def recharge_online_create(*, institution: Organization, amount, user, provider: str = "local") -> Recharge:
+    """An online order for one enabled provider, within the per-order and per-institution-per-day limits
+    (system parameters). The institution's cash account row is locked while the day's total is counted,
+    so concurrent orders cannot pass the daily limit together."""
+    from .gateway import provider_enabled
+
     amount = to_money(amount)
     if amount <= 0:
         raise LedgerError("充值金额必须大于 0。")
+    if not provider_enabled(provider):
+        raise LedgerError("该支付方式未开通，请选择其他支付方式。")
+    order_max = param_get("positions.online_order_max")
+    if amount > order_max:
+        raise LedgerError(f"单笔在线充值不能超过 {format_cny(order_max)}，大额请使用线下银行转账。")
+    root = _root(institution)
+    cash = institution_accounts(root)[K.CASH]
     minutes = param_get("positions.online_order_minutes")
-    return Recharge.objects.create(institution=_root(institution), method=Recharge.Method.ONLINE, amount=amount,
-                                   status=Recharge.Status.AWAITING_PAYMENT, order_no=_order_no(), provider="local",
-                                   expires_at=timezone.now() + timedelta(minutes=minutes), created_by=user)
+    with transaction.atomic():
+        _lock_accounts(cash)
+        day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        today = Recharge.objects.filter(institution=root, method=Recharge.Method.ONLINE, created_at__gte=day_start,
+                                        status__in=ONLINE_COUNTED).aggregate(t=Sum("amount"))["t"] or ZERO
+        daily_max = param_get("positions.online_daily_max")
+        if today + amount > daily_max:
+            raise LedgerError(f"超出每日在线充值上限 {format_cny(daily_max)}：今日已下单 {format_cny(today)}，"
+                              f"本次最多还可充值 {format_cny(max(daily_max - today, ZERO))}。")
+        return Recharge.objects.create(institution=root, method=Recharge.Method.ONLINE, amount=amount,
+                                       status=Recharge.Status.AWAITING_PAYMENT, order_no=_order_no(),
+                                       provider=provider, expires_at=timezone.now() + timedelta(minutes=minutes),
+                                       created_by=user)
+
+
+def _notify_clerks(title: str, body: str = "") -> None:
+    from apps.accounts.models import User
+    from apps.messaging.services import message_send
+
+    recipients = list(User.objects.filter(is_active=True, roles__code="settlement_clerk",
+                                          roles__organization__isnull=True).distinct().values_list("pk", flat=True))
+    if recipients:
+        message_send(recipients=recipients, title=title, body=body, link="/ops/finance/recharges/?status=late_paid",
+                     category="finance")
 
 
 def recharge_online_paid(*, order_no: str, txn_id: str, amount: Decimal) -> tuple[Recharge, bool]:
-    """A verified payment notice. Idempotent by the provider's transaction id: a duplicate returns
-    (recharge, False). A paid notice for an expired order still credits (the money was taken).
-    A notice whose amount differs from the order is refused."""
+    """A verified payment (notice, browser return or trade query). Idempotent by the provider's
+    transaction id: a duplicate returns (recharge, False). A notice whose amount differs from the order
+    is refused. A payment for an order already expired (closed) is not credited: the order is flagged
+    ``late_paid`` for a settlement clerk to refund or credit by hand, and (recharge, False) returned."""
     with transaction.atomic():
         recharge = Recharge.objects.select_for_update().get(order_no=order_no, method=Recharge.Method.ONLINE)
-        if recharge.status == Recharge.Status.CREDITED:
+        if recharge.provider_txn_id:
             if recharge.provider_txn_id != txn_id:
-                raise LedgerError("该订单已由另一笔交易入账。")
+                raise LedgerError("该订单已由另一笔交易支付。")
             return recharge, False
         if to_money(amount) != recharge.amount:
             raise LedgerError("支付金额与订单金额不符。")
         recharge.provider_txn_id = txn_id
+        if recharge.status == Recharge.Status.EXPIRED:
+            recharge.flag_late(f"订单过期关闭后收到支付 {format_cny(recharge.amount)}（{txn_id}），待退款或人工入账。")
+            recharge.save(update_fields=["status", "reason", "provider_txn_id"])
+            transaction.on_commit(lambda: _notify_clerks(
+                f"在线充值 {order_no} 过期后收到支付，请处理", recharge.reason))
+            return recharge, False
         _credit(recharge)
         recharge.save()
         return recharge, True
 
 
-def recharges_expire(*, now=None) -> int:
-    """Beat sweep: unpaid online orders past their deadline become expired (compare-and-set)."""
+def recharge_late_resolve(*, recharge_id: int, user, credit: bool, reason: str = "") -> Recharge:
+    """A settlement clerk settles a payment that arrived after its order expired: credit it to the
+    institution's cash (once) or record that it was refunded through the provider."""
+    with transaction.atomic():
+        recharge = Recharge.objects.select_for_update().get(pk=recharge_id, method=Recharge.Method.ONLINE)
+        if recharge.status != Recharge.Status.LATE_PAID:
+            raise LedgerError("该充值已处理，无需重复操作。")
+        if credit:
+            _credit(recharge, user=user)
+        else:
+            if not reason:
+                raise LedgerError("请填写退款说明（如支付渠道退款单号）。")
+            recharge.refund(reason)
+        recharge.reviewed_by = user
+        recharge.save()
+        return recharge
+
+
+def recharge_settle_by_query(*, recharge: Recharge, close_if_expired: bool = False, now=None) -> str:
+    """Ask the provider about one unsettled online order (no lock is held while it answers): paid →
+    credited once; unpaid and past its deadline (with ``close_if_expired``) → closed at the provider,
+    asked once more (a payment may have slipped in), then expired by compare-and-set. Returns what
+    happened: credited / duplicate / expired / waiting / unavailable / refused."""
+    from .gateway import ProviderUnavailable, provider
+
     now = now or timezone.now()
-    return Recharge.objects.filter(status=Recharge.Status.AWAITING_PAYMENT, expires_at__lt=now).update(
-        status=Recharge.Status.EXPIRED)
+    try:
+        gw = provider(recharge.provider)
+        state = gw.query(order_no=recharge.order_no)
+        if not state.paid and close_if_expired and recharge.expires_at and recharge.expires_at < now:
+            gw.close(order_no=recharge.order_no)
+            state = gw.query(order_no=recharge.order_no)
+            if not state.paid:
+                done = Recharge.objects.filter(pk=recharge.pk, status=Recharge.Status.AWAITING_PAYMENT).update(
+                    status=Recharge.Status.EXPIRED)
+                return "expired" if done else "waiting"
+    except ProviderUnavailable:
+        return "unavailable"
+    if not state.paid:
+        return "waiting"
+    try:
+        _r, new = recharge_online_paid(order_no=recharge.order_no, txn_id=state.txn_id, amount=state.amount)
+    except LedgerError:
+        return "refused"
+    return "credited" if new else "duplicate"
+
+
+def recharges_reconcile(*, now=None) -> dict[str, int]:
+    """Beat task: online orders of real providers still awaiting payment N minutes after creation
+    (``positions.online_query_after_minutes``) are settled by trade query (the notify may never come);
+    those past their deadline are closed at the provider and expired. Idempotent: crediting is keyed by
+    the provider's transaction id and expiry is a compare-and-set."""
+    now = now or timezone.now()
+    after = param_get("positions.online_query_after_minutes")
+    due = Recharge.objects.filter(method=Recharge.Method.ONLINE, status=Recharge.Status.AWAITING_PAYMENT,
+                                  created_at__lt=now - timedelta(minutes=after)).exclude(provider="local")
+    outcomes: dict[str, int] = {}
+    for recharge in due.order_by("pk")[:500]:
+        outcome = recharge_settle_by_query(recharge=recharge, close_if_expired=True, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def recharges_expire(*, now=None) -> int:
+    """Beat sweep for the local gateway's orders: unpaid past their deadline become expired
+    (compare-and-set). Real providers' orders are closed at the provider first (``recharges_reconcile``)."""
+    now = now or timezone.now()
+    return Recharge.objects.filter(status=Recharge.Status.AWAITING_PAYMENT, expires_at__lt=now,
+                                   provider="local").update(status=Recharge.Status.EXPIRED)
 
 
 # ---- second-person approvals: manual adjustments and risk margin → cash ----
@@ -337,8 +445,29 @@ def approval_request(*, kind: str, institution: Organization, account_kind: str,
         raise LedgerError("罚款金额必须为正数，从风险保证金扣除。")
     if account_kind not in Account.INSTITUTION_KINDS:
         raise LedgerError("只能调整机构的现金、保证金或风险保证金账户。")
+    if kind == Approval.Kind.WITHDRAWAL:
+        return _withdrawal_request(institution=institution, amount=amount, reason=reason, user=user)
     return Approval.objects.create(kind=kind, institution=_root(institution), account_kind=account_kind,
                                    amount=amount, reason=reason, requested_by=user)
+
+
+def _withdrawal_request(*, institution: Organization, amount: Decimal, reason: str, user) -> Approval:
+    """Risk margin back to cash is refused when asked, not only when approved, if it exceeds what is
+    available: the risk account's free balance less the withdrawals already waiting for approval. The
+    account row is locked while counting, so two concurrent requests cannot both pass."""
+    root = _root(institution)
+    risk = institution_accounts(root)[K.RISK]
+    with transaction.atomic():
+        risk = _lock_accounts(risk)[risk.pk]
+        waiting = Approval.objects.filter(institution=root, kind=Approval.Kind.WITHDRAWAL,
+                                          status=Approval.Status.PENDING).aggregate(t=Sum("amount"))["t"] or ZERO
+        free = risk.available - waiting
+        if amount > free:
+            extra = f"（另有待审批转出 {format_cny(waiting)}）" if waiting else ""
+            raise LedgerError(f"风险保证金可用余额不足：可转出 {format_cny(max(free, ZERO))}{extra}，"
+                              f"本次申请 {format_cny(amount)}。")
+        return Approval.objects.create(kind=Approval.Kind.WITHDRAWAL, institution=root, account_kind=K.RISK,
+                                       amount=amount, reason=reason, requested_by=user)
 
 
 def approval_decide(*, approval_id: int, user, approve: bool, note: str = "") -> Approval:

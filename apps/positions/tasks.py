@@ -29,6 +29,14 @@ def expire_recharges_task() -> int:
     return recharges_expire()
 
 
+@shared_task(name="positions.reconcile_recharges")
+def reconcile_recharges_task() -> dict:
+    """Online orders whose notice has not come: ask the provider (trade query), credit once or close."""
+    from .services import recharges_reconcile
+
+    return recharges_reconcile()
+
+
 @shared_task(name="positions.gateway_notify", bind=True, max_retries=8)
 def gateway_notify_task(self, payment_id: int) -> str:
     """The local gateway's asynchronous notice to the merchant: an HTTP POST of signed fields to the

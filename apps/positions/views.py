@@ -1,11 +1,15 @@
 """Finance pages: the institution's accounts, recharge, transfers and journal (/inst/finance/), 数银's
-finance desk for settlement clerks (/ops/finance/), and the local payment gateway (/pay/)."""
+finance desk for settlement clerks (/ops/finance/), the payment providers' notify endpoints and the local
+payment gateway (/pay/)."""
+import logging
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +25,11 @@ from apps.common.views import list_context
 from . import selectors, services
 from .forms import (AdjustmentForm, JournalFilter, OfflineRechargeForm, OnlineRechargeForm, ReasonForm,
                     TransferForm, WithdrawalForm)
-from .gateway import InvalidNotice, LocalGateway
+from .gateway import InvalidNotice, LocalGateway, ProviderUnavailable, enabled_providers, provider, provider_enabled
 from .models import Account, Approval, Recharge
 
 K = Account.Kind
+log = logging.getLogger(__name__)
 
 
 def local_gateway_enabled() -> bool:
@@ -86,13 +91,19 @@ def transfer(request):
                   {"form": form, "wd_form": wd_form, "summary": summary, "withdrawals": pending})
 
 
+def _absolute(request, path: str) -> str:
+    base = settings.PAYMENT_NOTIFY_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
 @area_view("positions.recharge_funds")
 def recharge_new(request):
     org = request.user.organization
     offline = OfflineRechargeForm(request.POST if request.POST.get("method") == "offline" else None,
                                   request.FILES or None)
-    online = (OnlineRechargeForm(request.POST if request.POST.get("method") == "online" else None)
-              if local_gateway_enabled() else None)
+    providers = enabled_providers()
+    online = (OnlineRechargeForm(request.POST if request.POST.get("method") == "online" else None,
+                                 providers=providers) if providers else None)
     if request.method == "POST" and request.POST.get("method") == "offline" and offline.is_valid():
         d = offline.cleaned_data
         with transaction.atomic():
@@ -103,14 +114,66 @@ def recharge_new(request):
         messages.success(request, _("已提交线下充值 %(no)s，结算员确认到账后入账。") % {"no": recharge.order_no})
         return redirect("inst:recharge_list")
     if request.method == "POST" and request.POST.get("method") == "online" and online is not None and online.is_valid():
-        recharge = services.recharge_online_create(institution=org, amount=online.cleaned_data["amount"],
-                                                   user=request.user)
-        url = LocalGateway().pay_url(
-            order_no=recharge.order_no, amount=recharge.amount,
-            notify_url=request.build_absolute_uri(reverse("pay_notify_local")),
-            return_url=request.build_absolute_uri(reverse("inst:recharge_return")))
-        return redirect(url)
-    return render(request, "positions/recharge_new.html", {"offline": offline, "online": online})
+        name = online.cleaned_data["provider"]
+        try:
+            recharge = services.recharge_online_create(institution=org, amount=online.cleaned_data["amount"],
+                                                       user=request.user, provider=name)
+            return_path = (reverse("inst:recharge_return") if name == "local"
+                           else reverse("inst:recharge_pay", args=[recharge.pk]) + "?back=1")
+            checkout = provider(name).checkout(
+                order_no=recharge.order_no, amount=recharge.amount, subject=_("数银在线账户充值"),
+                notify_url=_absolute(request, reverse(f"pay_notify_{name}")),
+                return_url=_absolute(request, return_path), expires_at=recharge.expires_at)
+        except ValidationError as exc:
+            online.add_error("amount", exc.messages[0])
+        except ProviderUnavailable:
+            log.exception("payment provider %s: checkout failed", name)
+            online.add_error(None, _("支付渠道暂时无法连接，请稍后重试或使用线下银行转账。"))
+        else:
+            Recharge.objects.filter(pk=recharge.pk).update(checkout_url=checkout.redirect_url or checkout.qr_text)
+            if checkout.redirect_url:
+                return redirect(checkout.redirect_url)
+            return redirect("inst:recharge_pay", pk=recharge.pk)
+    response = render(request, "positions/recharge_new.html", {"offline": offline, "online": online})
+    if provider_enabled("alipay"):
+        # The online form's answer redirects to Alipay's cashier: the page's CSP (form-action 'self') must
+        # allow that origin, or the browser stops the redirect.
+        gateway = urlsplit(settings.PAYMENT_ALIPAY_GATEWAY)
+        response._csp_update = {"form-action": [f"{gateway.scheme}://{gateway.netloc}"]}
+    return response
+
+
+def _qr_svg(text: str) -> str:
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=6, border=2)
+
+
+@area_view("positions.recharge_funds")
+def recharge_pay(request, pk: int):
+    """One online order: the WeChat Pay QR code (or a link back to the provider's cashier), and the
+    payment result. Coming back from the provider (``?back=1``) or pressing 查询支付结果 asks the provider
+    at once (trade query), so an unknown outcome is settled without waiting for its notice."""
+    recharge = selectors.recharge_get_for_user(user=request.user, pk=pk)
+    if recharge.method != Recharge.Method.ONLINE or recharge.provider == "local":
+        return render(request, "404.html", status=404)
+    asked = request.method == "POST" or request.GET.get("back") == "1"
+    if asked and recharge.status == Recharge.Status.AWAITING_PAYMENT:
+        outcome = services.recharge_settle_by_query(recharge=recharge)
+        if outcome == "unavailable":
+            messages.warning(request, _("暂时无法查询支付渠道，请稍后再试。"))
+        elif outcome == "waiting" and request.method == "POST":
+            messages.info(request, _("尚未收到付款，请完成支付后再查询。"))
+        recharge.refresh_from_db()
+    if recharge.status == Recharge.Status.CREDITED and asked:
+        messages.success(request, _("在线充值 %(no)s 已到账 %(a)s。") % {"no": recharge.order_no,
+                                                                    "a": format_cny(recharge.amount)})
+        return redirect("inst:recharge_list")
+    if request.method == "POST":
+        return redirect("inst:recharge_pay", pk=recharge.pk)
+    awaiting = recharge.status == Recharge.Status.AWAITING_PAYMENT
+    qr = _qr_svg(recharge.checkout_url) if awaiting and recharge.provider == "wechat" and recharge.checkout_url else ""
+    return render(request, "positions/recharge_pay.html", {"recharge": recharge, "qr": qr, "awaiting": awaiting})
 
 
 @area_view("positions.view_recharge")
@@ -172,15 +235,21 @@ def finance_overview(request):
     return render(request, "positions/ops_overview.html", ctx)
 
 
+LATE_STATUSES = (Recharge.Status.LATE_PAID, Recharge.Status.REFUNDED)
+
+
 @area_view("positions.confirm_recharge")
 def recharge_queue(request):
-    qs = Recharge.objects.filter(method=Recharge.Method.OFFLINE).select_related("institution", "created_by")
+    # Offline transfers to confirm, and online payments that arrived after their order expired (to refund
+    # or credit by hand).
+    qs = Recharge.objects.filter(Q(method=Recharge.Method.OFFLINE) | Q(status__in=LATE_STATUSES)).select_related(
+        "institution", "created_by")
     status = request.GET.get("status", Recharge.Status.PENDING)
     if status in Recharge.Status.values:
         qs = qs.filter(status=status)
     ctx = list_context(request, qs, sorts={"time": "created_at", "amount": "amount"}, default_sort="time")
-    ctx.update(status=status, statuses=[(s, l) for s, l in Recharge.Status.choices if s in ("pending", "credited",
-                                                                                           "rejected")])
+    ctx.update(status=status, statuses=[(s, l) for s, l in Recharge.Status.choices if s in (
+        "pending", "credited", "rejected", "late_paid", "refunded")])
     return render(request, "positions/recharge_queue.html", ctx)
 
 
@@ -190,16 +259,21 @@ def recharge_decide(request, pk: int):
     approve = request.POST.get("decision") == "approve"
     form = ReasonForm(request.POST)
     form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
     try:
-        recharge = services.recharge_offline_decide(recharge_id=pk, user=request.user, approve=approve,
-                                                    reason=form.cleaned_data.get("reason", ""))
+        if Recharge.objects.filter(pk=pk, method=Recharge.Method.ONLINE).exists():
+            recharge = services.recharge_late_resolve(recharge_id=pk, user=request.user, credit=approve, reason=reason)
+        else:
+            recharge = services.recharge_offline_decide(recharge_id=pk, user=request.user, approve=approve,
+                                                        reason=reason)
     except Recharge.DoesNotExist:
         return render(request, "404.html", status=404)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, (_("已确认到账并入账 %(a)s。") if approve else _("已驳回充值 %(no)s。")) % {
-            "a": format_cny(recharge.amount), "no": recharge.order_no})
+        done = (_("已确认到账并入账 %(a)s。") if approve else
+                _("已登记退款 %(no)s。") if recharge.status == Recharge.Status.REFUNDED else _("已驳回充值 %(no)s。"))
+        messages.success(request, done % {"a": format_cny(recharge.amount), "no": recharge.order_no})
     return redirect("ops:recharge_queue")
 
 
@@ -280,3 +354,33 @@ def gateway_notify(request):
     return HttpResponse("success", content_type="text/plain")
 
 
+
+
+# ---- the real providers' asynchronous notices (server to server) ----
+
+@csrf_exempt
+@require_POST
+def provider_notify(request, name: str):
+    """Alipay / WeChat Pay notice: verified by the provider's SDK, credited once. Answered as each
+    provider expects (success stops its retries; failure makes it retry). Answers 404 unless the provider
+    is switched on."""
+    if name not in ("alipay", "wechat") or not provider_enabled(name):
+        raise Http404
+    try:
+        gw = provider(name)
+    except ProviderUnavailable:
+        log.exception("payment provider %s: cannot load", name)
+        return HttpResponse("fail", status=503, content_type="text/plain")
+    try:
+        notice = gw.verify_notice(request)
+    except InvalidNotice as exc:
+        log.warning("payment provider %s: notice refused: %s", name, exc)
+        return gw.ack(False)
+    if not notice.paid:
+        return gw.ack(True)
+    try:
+        services.recharge_online_paid(order_no=notice.order_no, txn_id=notice.txn_id, amount=notice.amount)
+    except (Recharge.DoesNotExist, ValidationError) as exc:
+        log.warning("payment provider %s: notice for %s not credited: %s", name, notice.order_no, exc)
+        return gw.ack(False)
+    return gw.ack(True)

@@ -272,6 +272,25 @@ PAYMENT_LOCAL_GATEWAY = env.bool("PAYMENT_LOCAL_GATEWAY", default=False)
 SHUYIN_DEMO = env.bool("SHUYIN_DEMO", default=False)
 # Shared secret of the local gateway (real gateways bring their own keys).
 PAYMENT_LOCAL_SECRET = env.str("PAYMENT_LOCAL_SECRET", default="")
+# Real providers (apps/positions/gateway/): each off unless switched on; keys are read from the files the
+# variables name (PEM). The *_GATEWAY / *_BASE_URL settings exist for the provider simulator in tests:
+# production leaves them at the providers' own endpoints.
+PAYMENT_ALIPAY_ENABLED = env.bool("PAYMENT_ALIPAY_ENABLED", default=False)
+PAYMENT_ALIPAY_APP_ID = env.str("PAYMENT_ALIPAY_APP_ID", default="")
+PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE = env.str("PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE", default="")
+PAYMENT_ALIPAY_PUBLIC_KEY_FILE = env.str("PAYMENT_ALIPAY_PUBLIC_KEY_FILE", default="")
+PAYMENT_ALIPAY_GATEWAY = env.str("PAYMENT_ALIPAY_GATEWAY", default="https://openapi.alipay.com/gateway.do")
+PAYMENT_WECHAT_ENABLED = env.bool("PAYMENT_WECHAT_ENABLED", default=False)
+PAYMENT_WECHAT_MCHID = env.str("PAYMENT_WECHAT_MCHID", default="")
+PAYMENT_WECHAT_APPID = env.str("PAYMENT_WECHAT_APPID", default="")
+PAYMENT_WECHAT_CERT_SERIAL_NO = env.str("PAYMENT_WECHAT_CERT_SERIAL_NO", default="")
+PAYMENT_WECHAT_PRIVATE_KEY_FILE = env.str("PAYMENT_WECHAT_PRIVATE_KEY_FILE", default="")
+PAYMENT_WECHAT_APIV3_KEY_FILE = env.str("PAYMENT_WECHAT_APIV3_KEY_FILE", default="")
+PAYMENT_WECHAT_CERT_DIR = env.str("PAYMENT_WECHAT_CERT_DIR", default="")
+PAYMENT_WECHAT_BASE_URL = env.str("PAYMENT_WECHAT_BASE_URL", default="https://api.mch.weixin.qq.com")
+# Public base URL the providers post their notices to (behind a proxy, the site's https origin); empty =
+# the URL the institution's browser used.
+PAYMENT_NOTIFY_BASE_URL = env.str("PAYMENT_NOTIFY_BASE_URL", default="")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

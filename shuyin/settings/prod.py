@@ -11,6 +11,30 @@ if PAYMENT_LOCAL_GATEWAY and not SHUYIN_DEMO:
     raise ImproperlyConfigured("PAYMENT_LOCAL_GATEWAY credits recharges without any payment; production refuses it "
                                "unless SHUYIN_DEMO=true declares this deployment a demonstration")
 
+def _require_payment_settings():
+    """A switched-on provider must be fully configured: its key files readable at start, not at the first payment."""
+    import os
+
+    names = {"PAYMENT_ALIPAY_ENABLED": ("PAYMENT_ALIPAY_APP_ID", "PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE",
+                                        "PAYMENT_ALIPAY_PUBLIC_KEY_FILE"),
+             "PAYMENT_WECHAT_ENABLED": ("PAYMENT_WECHAT_MCHID", "PAYMENT_WECHAT_APPID", "PAYMENT_WECHAT_CERT_SERIAL_NO",
+                                        "PAYMENT_WECHAT_PRIVATE_KEY_FILE", "PAYMENT_WECHAT_APIV3_KEY_FILE",
+                                        "PAYMENT_WECHAT_CERT_DIR")}
+    for switch, required in names.items():
+        if not globals()[switch]:
+            continue
+        for name in required:
+            value = globals()[name]
+            if not value:
+                raise ImproperlyConfigured(f"{switch} is on but {name} is not set")
+            if name.endswith("_FILE") and not os.access(value, os.R_OK):
+                raise ImproperlyConfigured(f"{name}: {value} is not a readable file")
+            if name.endswith("_DIR") and not os.path.isdir(value):
+                raise ImproperlyConfigured(f"{name}: {value} is not a directory")
+
+
+_require_payment_settings()
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

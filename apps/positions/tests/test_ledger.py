@@ -76,6 +76,22 @@ def test_ledger_check_detects_tampering(cast, fund):
         call_command("ledger_check")
 
 
+def test_ledger_check_proves_each_recharge_credited_exactly_once(cast, fund):
+    from apps.positions.models import Recharge
+
+    fund(cast.inst_a, clerk=cast.st, cash="100")
+    online = services.recharge_online_create(institution=cast.inst_a, amount="20", user=cast.a_admin)
+    assert ledger_check() == []
+    credited = Recharge.objects.get(status="credited")
+    Recharge.objects.filter(pk=credited.pk).update(amount=Decimal("99"))  # the order says another amount
+    Recharge.objects.filter(pk=online.pk).update(status="credited")  # marked paid without an entry
+    breaches = ledger_check()
+    assert any("充值凭证金额与充值单不符" in b for b in breaches)
+    assert any("充值入账状态异常" in b and str(online.pk) in b for b in breaches)
+    Recharge.objects.filter(pk=credited.pk).update(entry=None, status="late_paid")  # an entry without its recharge
+    assert any("充值凭证没有对应的充值单" in b for b in ledger_check())
+
+
 def test_four_eyes_adjustment_and_risk_withdrawal(cast, fund, books_balance):
     from apps.positions.models import Approval
 

@@ -77,3 +77,20 @@ def test_switched_off_gateway_pages_answer_404_and_credit_nothing(client, cast, 
     assert not JournalEntry.objects.filter(kind="recharge").exists()
     assert services.institution_accounts(cast.inst_a)[Account.Kind.CASH].balance == Decimal("0")
     books_balance()
+
+
+def test_production_refuses_a_switched_on_provider_without_its_keys(tmp_path):
+    out = run_prod(PROBE, PAYMENT_ALIPAY_ENABLED="true", PAYMENT_ALIPAY_APP_ID="2021000000000001",
+                   PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE=str(tmp_path / "missing.pem"),
+                   PAYMENT_ALIPAY_PUBLIC_KEY_FILE=str(tmp_path / "missing.pem"))
+    assert out.returncode != 0 and "PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE" in out.stderr
+    out = run_prod(PROBE, PAYMENT_WECHAT_ENABLED="true")
+    assert out.returncode != 0 and "PAYMENT_WECHAT_MCHID is not set" in out.stderr
+    # Switched on with readable keys, production starts; the notify endpoints are routed.
+    key = tmp_path / "k.pem"
+    key.write_text("key")
+    out = run_prod("from django.urls import resolve; print(resolve('/pay/notify/alipay/').url_name)",
+                   PAYMENT_ALIPAY_ENABLED="true", PAYMENT_ALIPAY_APP_ID="2021000000000001",
+                   PAYMENT_ALIPAY_APP_PRIVATE_KEY_FILE=str(key), PAYMENT_ALIPAY_PUBLIC_KEY_FILE=str(key))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pay_notify_alipay"

@@ -123,14 +123,48 @@ def test_forged_or_tampered_notices_refused(client, cast, login, tamper, books_b
     books_balance()
 
 
-def test_expired_order_still_credited_by_a_late_notice(client, cast, login, books_balance):
+def test_late_notice_for_an_expired_order_is_flagged_not_credited(client, cast, login, books_balance):
+    """A payment after the order was closed is not credited silently: the order is flagged for the
+    settlement clerk, who credits it by hand (once) or records the refund."""
     from django.utils import timezone
 
     recharge, _ = online_order(client, cast, login)
     assert services.recharges_expire(now=timezone.now() + timezone.timedelta(hours=2)) == 1
     assert Recharge.objects.get(pk=recharge.pk).status == "expired"
     assert Client().post("/pay/notify/local/", notice(recharge)).content == b"success"
+    assert Client().post("/pay/notify/local/", notice(recharge)).content == b"success"  # duplicate: still flagged once
+    recharge.refresh_from_db()
+    assert recharge.status == "late_paid" and recharge.provider_txn_id == "LGTXN1" and "待退款或人工入账" in recharge.reason
+    assert not JournalEntry.objects.filter(kind="recharge").exists()
+    clerk = Client()
+    login(cast.st, c=clerk)
+    assert recharge.order_no in clerk.get("/ops/finance/recharges/?status=late_paid").content.decode()
+    resp = clerk.post(f"/ops/finance/recharges/{recharge.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert "已确认到账并入账" in resp.content.decode()
+    resp = clerk.post(f"/ops/finance/recharges/{recharge.pk}/decide/", {"decision": "reject", "reason": "R1"}, follow=True)
+    assert "已处理" in resp.content.decode()
     assert Recharge.objects.get(pk=recharge.pk).status == "credited"
+    assert JournalEntry.objects.filter(kind="recharge").count() == 1
+    assert services.institution_accounts(cast.inst_a)[K.CASH].balance == Decimal("800.00")
+    books_balance()
+
+
+def test_late_payment_refunded_by_the_clerk_moves_no_money(client, cast, login, books_balance):
+    from django.utils import timezone
+
+    recharge, _ = online_order(client, cast, login)
+    services.recharges_expire(now=timezone.now() + timezone.timedelta(hours=2))
+    Client().post("/pay/notify/local/", notice(recharge))
+    clerk = Client()
+    login(cast.st, c=clerk)
+    resp = clerk.post(f"/ops/finance/recharges/{recharge.pk}/decide/", {"decision": "reject", "reason": ""}, follow=True)
+    assert "请填写退款说明" in resp.content.decode()
+    resp = clerk.post(f"/ops/finance/recharges/{recharge.pk}/decide/", {"decision": "reject",
+                                                                      "reason": "支付宝退款 RF001"}, follow=True)
+    assert "已登记退款" in resp.content.decode()
+    recharge.refresh_from_db()
+    assert recharge.status == "refunded" and recharge.reason == "支付宝退款 RF001"
+    assert not JournalEntry.objects.filter(kind="recharge").exists()
     books_balance()
 
 
@@ -205,3 +239,26 @@ def test_journal_query_count_is_fixed(client, cast, login, fund, django_assert_n
     client.get("/inst/finance/journal/?size=100")
     with django_assert_num_queries(6):
         assert client.get("/inst/finance/journal/?size=100").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 40])
+def test_recharge_lists_query_count_is_fixed(client, cast, login, django_assert_num_queries, rows):
+    """The institution's recharge records and 数银's 充值确认 queue (offline transfers and online payments
+    that arrived after expiry) cost the same number of queries for 2 or 40 rows."""
+    from django.utils import timezone
+
+    for i in range(rows):
+        r = services.recharge_online_create(institution=cast.inst_a, amount="10", user=cast.a_admin)
+        services.recharges_expire(now=timezone.now() + timezone.timedelta(hours=2))
+        services.recharge_online_paid(order_no=r.order_no, txn_id=f"LATE{i}", amount=Decimal("10"))
+    login(cast.a_admin)
+    client.get("/inst/finance/recharges/?size=100")
+    with django_assert_num_queries(6):
+        page = client.get("/inst/finance/recharges/?size=100").content.decode()
+    assert page.count("过期后支付（待处理）") >= rows
+    clerk = Client()
+    login(cast.st, c=clerk)
+    clerk.get("/ops/finance/recharges/?status=late_paid&size=100")
+    with django_assert_num_queries(3):
+        page = clerk.get("/ops/finance/recharges/?status=late_paid&size=100").content.decode()
+    assert page.count("人工入账</button>") == rows

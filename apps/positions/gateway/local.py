@@ -1,39 +1,20 @@
-"""Payment providers behind one interface. ``LocalGateway`` behaves like a real one (its own pay page,
-redirect back to the merchant, signed asynchronous notify, retries, duplicate and late notices) so the
-whole online-recharge path runs here; Alipay / WeChat Pay / UnionPay adapters implement the same
-two methods with their own signature schemes."""
+"""The local payment gateway: behaves like a real one (its own pay page, redirect back to the merchant,
+signed asynchronous notify, retries, duplicate and late notices) so the whole online-recharge path runs
+without a provider. No money moves: it exists only where settings enable it (``PAYMENT_LOCAL_GATEWAY``)."""
 import hashlib
 import hmac
-from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from . import Checkout, InvalidNotice, Notice, PaymentProvider, TradeState
 
 
-class InvalidNotice(Exception):
-    """Signature, fields or amount do not check out: the notice is refused."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    order_no: str
-    txn_id: str
-    amount: Decimal
-
-
-class PaymentGateway:
-    name = ""
-
-    def pay_url(self, *, order_no: str, amount: Decimal, notify_url: str, return_url: str) -> str:
-        raise NotImplementedError
-
-    def parse_notice(self, data: dict) -> Notice:
-        raise NotImplementedError
-
-
-class LocalGateway(PaymentGateway):
+class LocalGateway(PaymentProvider):
     name = "local"
+    label = _("本地支付网关（演示）")
 
     def __init__(self, secret: str | None = None):
         self.secret = (secret or getattr(settings, "PAYMENT_LOCAL_SECRET", "") or settings.SECRET_KEY).encode()
@@ -50,6 +31,10 @@ class LocalGateway(PaymentGateway):
                              "return_url": return_url})
         return f"/pay/local/?{urlencode(query)}"
 
+    def checkout(self, *, order_no, amount, subject, notify_url, return_url, expires_at) -> Checkout:
+        return Checkout(redirect_url=self.pay_url(order_no=order_no, amount=amount, notify_url=notify_url,
+                                                  return_url=return_url))
+
     def parse_notice(self, data: dict) -> Notice:
         fields = {k: str(v) for k, v in data.items()}
         for required in ("order_no", "txn_id", "amount", "status", "sign"):
@@ -65,9 +50,14 @@ class LocalGateway(PaymentGateway):
             raise InvalidNotice("bad amount") from exc
         return Notice(order_no=fields["order_no"], txn_id=fields["txn_id"], amount=amount)
 
+    def verify_notice(self, request) -> Notice:
+        return self.parse_notice(request.POST.dict())
 
-GATEWAYS = {"local": LocalGateway}
+    def query(self, *, order_no) -> TradeState:
+        """The gateway's own record of the payment (``GatewayPayment``), as a real gateway's trade query."""
+        from ..models import GatewayPayment
 
-
-def gateway(name: str = "local") -> PaymentGateway:
-    return GATEWAYS[name]()
+        payment = GatewayPayment.objects.filter(order_no=order_no).first()
+        if payment is None:
+            return TradeState(paid=False, exists=False)
+        return TradeState(paid=payment.paid_at is not None, txn_id=payment.txn_id, amount=payment.amount)
