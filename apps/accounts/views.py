@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.common.cards import cards_for
-from apps.common.models import Heartbeat, OperationLog
+from apps.common.models import OperationLog
 from apps.common.views import csv_stream, list_context
 
 from . import selectors
@@ -81,7 +81,9 @@ def home(request):
     template = {Area.OPS: "ops/home.html", Area.PLATFORM: "platform/home.html", Area.INST: "inst/home.html"}
     ctx = {"cards": cards_for(request)}
     if request.area == Area.PLATFORM:
-        ctx["heartbeats"] = Heartbeat.objects.order_by("name")
+        from apps.common.beat_health import beat_status
+
+        ctx["beats"] = beat_status()
     return render(request, template[request.area], ctx)
 
 

@@ -75,11 +75,17 @@ class OperationLog(models.Model):
 
 
 class Heartbeat(models.Model):
-    """Last time a periodic job ran: proof on the admin dashboard that beat and the worker live."""
+    """Last time a periodic job ran: proof on the admin dashboard that beat and the worker live.
+
+    Every beat task's run is recorded under its schedule name by ``apps.common.beat_health`` (one UPDATE per run):
+    when it finished, whether it succeeded, the error if not, and how long it took."""
 
     name = models.CharField(max_length=100, unique=True)
     last_seen_at = models.DateTimeField()
     count = models.PositiveBigIntegerField(default=0)
+    last_ok = models.BooleanField(_("最近结果成功"), null=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    last_duration_ms = models.PositiveIntegerField(_("最近耗时（毫秒）"), null=True)
 
     class Meta:
         verbose_name = _("定时任务心跳")

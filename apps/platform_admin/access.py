@@ -4,9 +4,12 @@ from apps.accounts.models import Area
 MENUS = [
     MenuItem("platform.sys.menus", Area.PLATFORM, "菜单与权限代码", "platform:menu_list", "accounts.view_menu",
              parent="platform.sys", order=3),
+    MenuItem("platform.sys.codes", Area.PLATFORM, "权限编码", "platform:permission_code_list", "auth.view_permission",
+             parent="platform.sys", order=4),
     MenuItem("platform.org.broadcast", Area.PLATFORM, "公告群发", "platform:broadcast", "messaging.add_message",
              parent="platform.org", order=5),
 ]
 
 ROLE_GRANTS = {"sysadmin": ["messaging.add_message", "accounts.view_menu", "accounts.change_menu",
-                            "accounts.delete_menu"]}
+                            "accounts.delete_menu", "auth.view_permission", "auth.change_permission",
+                            "auth.add_permission", "auth.delete_permission"]}
