@@ -62,16 +62,17 @@ class OperationLog(models.Model):
     status_code = models.PositiveSmallIntegerField(_("结果码"))
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # In plain Chinese (apps/common/oplog.py), decided when the row is written.
+    module = models.CharField(_("系统模块"), max_length=40, blank=True)
+    action = models.CharField(_("操作类型"), max_length=20, blank=True)
+    target = models.CharField(_("操作对象"), max_length=200, blank=True)
+    success = models.BooleanField(_("结果"), default=True)
 
     class Meta:
         verbose_name = _("操作日志")
         verbose_name_plural = _("操作日志")
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code < 400
 
 
 class Heartbeat(models.Model):
