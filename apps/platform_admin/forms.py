@@ -113,3 +113,28 @@ class PermissionCodeFilterForm(forms.Form):
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", _("全部"))] + [(g, g) for g in groups]
+
+
+class RegionNameForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=50)
+
+
+class RegionAddForm(forms.Form):
+    code = forms.CharField(label=_("区划代码"), max_length=12, help_text=_("GB/T 2260 代码：省 2 位、市 4 位、区县 6 位"))
+    name = forms.CharField(label=_("名称"), max_length=50)
+
+
+class RegionRetireForm(forms.Form):
+    successor = forms.CharField(label=_("承继区划代码"), max_length=12,
+                                help_text=_("撤销后新录入使用的代码（同级、有效），如 440305"))
+    confirm = forms.BooleanField(label=_("我已确认：该代码撤销后不能再用于新录入，已有申请保留原区划"),
+                                 error_messages={"required": _("请勾选确认。")})
+
+    def clean_successor(self):
+        from apps.regions.models import Region
+
+        code = self.cleaned_data["successor"].strip()
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("区划代码 %(c)s 不存在，请填写有效的承继代码。") % {"c": code})
+        return region
