@@ -77,6 +77,7 @@ def beat_status(now=None) -> list[dict]:
         else:  # crontab: its next match after the last run (or from now when it never ran)
             base = last or now
             next_run = now + entry["schedule"].remaining_estimate(base)
+            next_run = (next_run + timedelta(seconds=30)).replace(second=0, microsecond=0)  # a crontab is whole minutes
             grace = timedelta(hours=1)
         overdue = next_run is not None and now > next_run + grace
         rows.append({"name": name, "label": BEAT_LABELS.get(name, name), "last": last, "next": next_run,
