@@ -86,6 +86,11 @@ def menu_list(request):
         for root in [r for r in children.get(None, []) if r.area == area]:
             walk(root, 0)
         trees.append((area.label, flat))
+    from apps.accounts.permcodes import labels_for
+
+    labels = labels_for({row.permission for row in rows if row.permission})
+    for row in rows:
+        row.permission_label = labels.get(row.permission, "")
     return render(request, "platform_admin/menu_list.html", {"trees": trees})
 
 
