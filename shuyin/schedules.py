@@ -34,6 +34,7 @@ BEAT_LABELS = {
     "common.heartbeat": "心跳（确认调度与执行进程在运行）",
     "applications.tally_compact": "申请状态计数汇总",
     "positions.expire_recharges": "在线充值超时关闭",
+    "positions.reconcile_recharges": "在线充值对账（向支付渠道查询）",
     "dispatch.sweep": "派发计时处理（轮次、客户选择、待派发）",
     "dispatch.health": "机构体检与派发评分",
     "settlement.sweep": "结算逾期提醒与升级",

@@ -12,6 +12,8 @@ ACTIONS = {
     "login": ("登录", "账号"), "logout": ("退出", "账号"), "activate": ("启用", "账号激活"),
     "my_profile": ("修改", "个人资料"), "set_language": ("修改", "界面语言"), "join": ("提交", "机构入驻申请"),
     "pay_local": ("支付", "在线充值"), "pay_notify_local": ("确认", "支付通知"),
+    "pay_notify_alipay": ("确认", "支付宝支付通知"), "pay_notify_wechat": ("确认", "微信支付通知"),
+    "recharge_pay": ("支付", "在线充值"),
     "recharge_decide": ("审核", "线下充值"), "approval_decide": ("审核", "调账审批"),
     "recharge_new": ("新增", "充值"), "recharge_return": ("确认", "在线充值"), "finance_transfer": ("新增", "账户划转"),
     "member_create": ("新增", "会员"), "member_decide": ("审核", "会员实名认证"),
