@@ -28,3 +28,18 @@ BEAT_SCHEDULE = {
     "reports.rankings": {"task": "reports.rankings", "schedule": every(3600)},
     "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
 }
+
+# What each beat task is called on the platform home (定时任务运行情况).
+BEAT_LABELS = {
+    "common.heartbeat": "心跳（确认调度与执行进程在运行）",
+    "applications.tally_compact": "申请状态计数汇总",
+    "positions.expire_recharges": "在线充值超时关闭",
+    "positions.reconcile_recharges": "在线充值对账（向支付渠道查询）",
+    "dispatch.sweep": "派发计时处理（轮次、客户选择、待派发）",
+    "dispatch.health": "机构体检与派发评分",
+    "settlement.sweep": "结算逾期提醒与升级",
+    "complaints.sweep": "投诉逾期提醒与升级",
+    "reports.expire_exports": "过期导出文件清理",
+    "reports.rankings": "区域排名计算",
+    "positions.ledger_check": "账务核对（每日）",
+}

@@ -61,6 +61,11 @@ def user_with_organization(user_id):
     return user
 
 
+def _in_force(perms):
+    """Leave out the codes 数银's administrators disabled (权限编码信息维护): they grant nothing to anyone."""
+    return perms.exclude(code_info__is_active=False)
+
+
 class RoleBackend(ModelBackend):
     """Permission codes come from the user's active roles (not Django groups).
 
@@ -79,7 +84,19 @@ class RoleBackend(ModelBackend):
         return user.is_superuser or (org is not None and org.is_active)
 
     def _get_group_permissions(self, user_obj):
-        return Permission.objects.filter(roles__users=user_obj, roles__is_active=True)
+        return _in_force(Permission.objects.filter(roles__users=user_obj, roles__is_active=True))
+
+    def _get_user_permissions(self, user_obj):
+        return _in_force(user_obj.user_permissions.all())
+
+    def _get_permissions(self, user_obj, obj, from_name):
+        # ModelBackend gives a superuser every Permission row; a disabled code is left out for them too.
+        if user_obj.is_superuser and from_name == "user" and obj is None and user_obj.is_active:
+            perms = _in_force(Permission.objects.all()).values_list("content_type__app_label", "codename")
+            return {f"{ct}.{name}" for ct, name in perms.order_by()}
+        if user_obj.is_superuser and from_name == "group":
+            return set()
+        return super()._get_permissions(user_obj, obj, from_name)
 
     def get_all_permissions(self, user_obj, obj=None):
         if user_obj.is_anonymous or obj is not None or not self.user_can_authenticate(user_obj):

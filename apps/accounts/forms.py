@@ -34,10 +34,10 @@ class AreaAuthenticationForm(AuthenticationForm):
 
 
 # ---- administration forms (platform site and institution back office) ----
-from django.contrib.auth.models import Permission  # noqa: E402
 from django.contrib.auth.password_validation import validate_password  # noqa: E402
 
 from .models import DataScope, Organization, Role, User, mobile_validator  # noqa: E402
+from .permcodes import labels_for  # noqa: E402
 
 
 class StaffForm(forms.Form):
@@ -94,18 +94,6 @@ class PasswordResetForm(forms.Form):
         return password
 
 
-ACTION_LABELS = {"add": "新增", "change": "修改", "delete": "删除", "view": "查看"}
-
-
-def permission_label(perm) -> str:
-    """Chinese label for a permission: Django names its default ones 'Can view 机构'."""
-    action = perm.codename.split("_", 1)[0]
-    if perm.name.startswith("Can ") and action in ACTION_LABELS:
-        model = perm.content_type.model_class()
-        return f"{ACTION_LABELS[action]}{model._meta.verbose_name if model else perm.content_type.model}"
-    return perm.name
-
-
 class RoleForm(forms.Form):
     name = forms.CharField(label=_("角色名称"), max_length=50)
     code = forms.SlugField(label=_("角色代码"), max_length=40,
@@ -117,10 +105,10 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args, grantable: set[str], editing: Role | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        names = {f"{p.content_type.app_label}.{p.codename}": permission_label(p)
-                 for p in Permission.objects.select_related("content_type")}
-        self.fields["permissions"].choices = sorted(((c, f"{names.get(c, c)}（{c}）") for c in grantable),
-                                                    key=lambda x: x[0])
+        # Chinese names only (the codes themselves are on 权限编码信息维护); sorted by code keeps each module's
+        # codes together.
+        names = labels_for(grantable)
+        self.fields["permissions"].choices = sorted(((c, names.get(c, c)) for c in grantable), key=lambda x: x[0])
         if editing is not None:
             self.fields["code"].disabled = True
 

@@ -10,7 +10,7 @@ from apps.common.middleware import client_ip
 
 from . import authz_cache
 from .middleware import EPOCH_KEY, LOGIN_AT_KEY
-from .models import LoginLog, Menu, Role, User
+from .models import LoginLog, Menu, PermissionCode, Role, User
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_login_log")
@@ -48,7 +48,7 @@ def _rights_changed(action: str = "post_", **kwargs):
     transaction.on_commit(authz_cache.bump)
 
 
-for _model in (Role, Menu, Permission):
+for _model in (Role, Menu, Permission, PermissionCode):
     post_save.connect(_rights_changed, sender=_model, dispatch_uid=f"authz_save_{_model.__name__}")
     post_delete.connect(_rights_changed, sender=_model, dispatch_uid=f"authz_delete_{_model.__name__}")
 for _through in (Role.permissions.through, User.roles.through, User.user_permissions.through):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.common.cards import cards_for
-from apps.common.models import Heartbeat, OperationLog
+from apps.common.models import OperationLog
 from apps.common.views import csv_stream, list_context
 
 from . import selectors
@@ -81,7 +81,9 @@ def home(request):
     template = {Area.OPS: "ops/home.html", Area.PLATFORM: "platform/home.html", Area.INST: "inst/home.html"}
     ctx = {"cards": cards_for(request)}
     if request.area == Area.PLATFORM:
-        ctx["heartbeats"] = Heartbeat.objects.order_by("name")
+        from apps.common.beat_health import beat_status
+
+        ctx["beats"] = beat_status()
     return render(request, template[request.area], ctx)
 
 
@@ -121,28 +123,45 @@ def organization_detail(request, pk: int):
     return render(request, "accounts/organization_detail.html", {"obj": obj})
 
 
+def _local(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M:%S")
+
+
+AREA_LABELS = dict(Area.choices)
+
+
+def _label_areas(page) -> None:
+    for log in page:  # the page's rows, read once here and kept for the template
+        log.area_label = AREA_LABELS.get(log.area, log.area)
+
+
 @area_view("common.view_operationlog")
 def operation_log(request):
-    qs = OperationLog.objects.all()
+    qs = OperationLog.objects.select_related("user")
     if request.GET.get("export") == "csv":
-        rows = OperationLogFilter(request.GET, queryset=qs).qs.order_by("-id").values_list(
-            "created_at", "username", "area", "method", "view_name", "path", "status_code", "ip")
-        return csv_stream("操作日志.csv", ["时间", "账号", "区域", "方法", "操作", "路径", "结果码", "IP"],
-                          ((timezone.localtime(r[0]).strftime("%Y-%m-%d %H:%M:%S"), *r[1:]) for r in rows.iterator()))
+        rows = OperationLogFilter(request.GET, queryset=OperationLog.objects.all()).qs.order_by("-id").values_list(
+            "created_at", "username", "user__real_name", "area", "module", "action", "target", "success", "ip",
+            "path")
+        return csv_stream("操作日志.csv", ["时间", "操作人账号", "操作人", "区域", "系统模块", "操作类型", "操作对象",
+                                          "结果", "操作地址", "路径"],
+                          ((_local(r[0]), r[1], r[2] or "", AREA_LABELS.get(r[3], r[3]), r[4], r[5], r[6],
+                            "成功" if r[7] else "失败", r[8] or "", r[9]) for r in rows.iterator()))
     ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
                        filterset=OperationLogFilter(request.GET, queryset=qs))
+    _label_areas(ctx["page"])
     return render(request, "accounts/operation_log.html", ctx)
 
 
 @area_view("accounts.view_loginlog")
 def login_log(request):
-    qs = LoginLog.objects.all()
+    qs = LoginLog.objects.select_related("user")
     if request.GET.get("export") == "csv":
-        rows = LoginLogFilter(request.GET, queryset=qs).qs.order_by("-id").values_list(
-            "created_at", "username", "area", "success", "reason", "ip", "user_agent")
-        return csv_stream("登录日志.csv", ["时间", "账号", "区域", "结果", "说明", "IP", "浏览器"],
-                          ((timezone.localtime(r[0]).strftime("%Y-%m-%d %H:%M:%S"), r[1], r[2],
-                            "成功" if r[3] else "失败", *r[4:]) for r in rows.iterator()))
+        rows = LoginLogFilter(request.GET, queryset=LoginLog.objects.all()).qs.order_by("-id").values_list(
+            "created_at", "username", "user__real_name", "area", "success", "reason", "ip", "user_agent")
+        return csv_stream("登录日志.csv", ["时间", "账号", "姓名", "登录入口", "结果", "说明", "登录地址", "浏览器"],
+                          ((_local(r[0]), r[1], r[2] or "", AREA_LABELS.get(r[3], r[3]),
+                            "成功" if r[4] else "失败", *r[5:]) for r in rows.iterator()))
     ctx = list_context(request, qs, sorts={"time": "created_at", "user": "username"}, default_sort="-time",
                        filterset=LoginLogFilter(request.GET, queryset=qs))
+    _label_areas(ctx["page"])
     return render(request, "accounts/login_log.html", ctx)

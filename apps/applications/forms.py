@@ -34,6 +34,10 @@ class ApplicationForm(forms.Form):
         region = Region.objects.filter(code=code, level=Region.Level.DISTRICT).first()
         if region is None:
             raise forms.ValidationError(_("区县代码不存在，请填写 6 位区县代码，如 440305。"))
+        if not region.is_active:
+            current = region.current
+            raise forms.ValidationError(_("区县代码 %(old)s 已撤销，请使用 %(new)s（%(name)s）。") % {
+                "old": code, "new": current.code, "name": current.name})
         return region
 
 

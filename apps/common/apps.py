@@ -6,6 +6,7 @@ class CommonConfig(AppConfig):
     verbose_name = "公共"
 
     def ready(self):
+        from . import beat_health  # noqa: F401  (connects the beat bookkeeping signals)
         from .models import install_choice_labels
 
         # every model of the project shows its choice labels from a per-language table (models.choice_label)

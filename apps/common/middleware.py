@@ -1,6 +1,7 @@
 import ipaddress
 
 from .models import OperationLog
+from .oplog import describe, succeeded
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -43,6 +44,9 @@ class OperationLogMiddleware:
             user = getattr(request, "user", None)
             authed = bool(user and user.is_authenticated)
             match = getattr(request, "resolver_match", None)
+            module, action, target = describe(url_name=match.url_name if match else "",
+                                              func=match.func if match else None,
+                                              kwargs=match.kwargs if match else {})
             OperationLog.objects.create(
                 user=user if authed else None,
                 username=(user.get_username() if authed else request.POST.get("username", ""))[:150],
@@ -53,6 +57,10 @@ class OperationLogMiddleware:
                 view_name=(match.view_name if match else "")[:200],
                 status_code=response.status_code,
                 ip=client_ip(request),
+                module=module, action=action, target=target,
+                success=succeeded(status_code=response.status_code,
+                                  content_type=response.get("Content-Type", ""),
+                                  htmx=request.headers.get("HX-Request") == "true"),
             )
         return response
 

@@ -62,6 +62,11 @@ class OperationLog(models.Model):
     status_code = models.PositiveSmallIntegerField(_("结果码"))
     ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # In plain Chinese (apps/common/oplog.py), decided when the row is written.
+    module = models.CharField(_("系统模块"), max_length=40, blank=True)
+    action = models.CharField(_("操作类型"), max_length=20, blank=True)
+    target = models.CharField(_("操作对象"), max_length=200, blank=True)
+    success = models.BooleanField(_("结果"), default=True)
 
     class Meta:
         verbose_name = _("操作日志")
@@ -69,17 +74,19 @@ class OperationLog(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code < 400
-
 
 class Heartbeat(models.Model):
-    """Last time a periodic job ran: proof on the admin dashboard that beat and the worker live."""
+    """Last time a periodic job ran: proof on the admin dashboard that beat and the worker live.
+
+    Every beat task's run is recorded under its schedule name by ``apps.common.beat_health`` (one UPDATE per run):
+    when it finished, whether it succeeded, the error if not, and how long it took."""
 
     name = models.CharField(max_length=100, unique=True)
     last_seen_at = models.DateTimeField()
     count = models.PositiveBigIntegerField(default=0)
+    last_ok = models.BooleanField(_("最近结果成功"), null=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    last_duration_ms = models.PositiveIntegerField(_("最近耗时（毫秒）"), null=True)
 
     class Meta:
         verbose_name = _("定时任务心跳")

@@ -24,6 +24,8 @@ class Param:
     minimum: object = None
     maximum: object = None
     unit: str = ""
+    # how a value reads to a person (e.g. a list of codes as their names); bool reads 是/否 without it
+    display: object = None
 
     def parse(self, raw) -> object:
         """Text from a form or stored JSON → typed value; raises ValidationError in Chinese."""
@@ -52,6 +54,23 @@ class Param:
 
     def dump(self, value) -> str:
         return str(value).lower() if self.kind == "bool" else str(value)
+
+    def show(self, value) -> str:
+        """``value`` as users think of it: 是/否, a list with its labels, a number with its unit."""
+        if self.display is not None:
+            text = self.display(value)
+        elif self.kind == "bool":
+            text = _("是") if value else _("否")
+        else:
+            text = str(value)
+        return f"{text} {self.unit}" if self.unit else text
+
+    def show_stored(self, raw: str) -> str:
+        """A stored text (a change record's old or new value) as users think of it."""
+        try:
+            return self.show(self.parse(raw))
+        except ValidationError:
+            return raw
 
 
 def declared_params() -> dict[str, Param]:

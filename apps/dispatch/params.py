@@ -2,6 +2,14 @@ from decimal import Decimal
 
 from apps.common.params import Param
 
+
+def _levels_display(value) -> str:
+    """区县 → 地市 → 全省 → 全国 (a custom level by its clusters' names)."""
+    from .selectors import level_name
+
+    return " → ".join(level_name(code.strip()) for code in str(value).split(",") if code.strip())
+
+
 G = "派发参数"
 W = "派发评分权重"
 H = "体检参数"
@@ -18,7 +26,7 @@ PARAMS = [
           description="自首家机构受理起，客户在该时限内选定机构（默认 3 天）"),
     Param("dispatch.cluster_levels", "区域扩展层级", "str", "district,city,province,national", group=G,
           description="逗号分隔，依次扩大：district 区县、city 地市、province 省、national 全国；"
-                      "其他代码为“派发区域集群”中定义的集群层级"),
+                      "其他代码为“派发区域集群”中定义的集群层级", display=_levels_display),
     Param("dispatch.weight.success", "权重：贷款成功率", "decimal", Decimal("30"), group=W, minimum=Decimal("0")),
     Param("dispatch.weight.abandon", "权重：弃单率（越低越好）", "decimal", Decimal("20"), group=W, minimum=Decimal("0")),
     Param("dispatch.weight.volume", "权重：成功单数", "decimal", Decimal("15"), group=W, minimum=Decimal("0")),

@@ -30,6 +30,7 @@ def area_keys(region: Region, level: str) -> list[str] | None:
     ``level``; None: no region condition. A service area covers everything beneath it."""
     if level == "national":
         return None
+    region = region.current  # a retired code is served as the code that replaced it
     own = [f"r:{c}" for c in (region.code, region.city_code, region.province_code) if c]
     if level == "district":
         return own  # the district itself, its city or its province

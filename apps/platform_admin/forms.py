@@ -83,3 +83,58 @@ class MenuForm(forms.ModelForm):
         if parent and data.get("area") and parent.area != data["area"]:
             self.add_error("parent", _("上级菜单必须属于同一区域。"))
         return data
+
+
+class PermissionCodeForm(forms.Form):
+    name = forms.CharField(label=_("中文名称"), max_length=100,
+                           help_text=_("角色、菜单等处显示的名称"))
+    description = forms.CharField(label=_("说明"), max_length=300, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    is_active = forms.BooleanField(label=_("启用"), required=False,
+                                   help_text=_("停用后，该权限编码对任何角色、任何人都不再生效"))
+
+
+class PermissionCodeAddForm(forms.Form):
+    codename = forms.RegexField(
+        label=_("权限编码"), regex=r"^[a-z][a-z0-9_]{2,60}$", max_length=61,
+        help_text=_("小写字母、数字和下划线，如 link_help；保存为 accounts.<编码>"),
+        error_messages={"invalid": _("权限编码只能包含小写字母、数字和下划线，以字母开头，3–61 位。")})
+    name = forms.CharField(label=_("中文名称"), max_length=100)
+    description = forms.CharField(label=_("说明"), max_length=300, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PermissionCodeFilterForm(forms.Form):
+    q = forms.CharField(label=_("编码或名称"), required=False)
+    group = forms.ChoiceField(label=_("所属模块"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部")), ("active", _("启用")), ("disabled", _("停用"))])
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("全部"))] + [(g, g) for g in groups]
+
+
+class RegionNameForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=50)
+
+
+class RegionAddForm(forms.Form):
+    code = forms.CharField(label=_("区划代码"), max_length=12, help_text=_("GB/T 2260 代码：省 2 位、市 4 位、区县 6 位"))
+    name = forms.CharField(label=_("名称"), max_length=50)
+
+
+class RegionRetireForm(forms.Form):
+    successor = forms.CharField(label=_("承继区划代码"), max_length=12,
+                                help_text=_("撤销后新录入使用的代码（同级、有效），如 440305"))
+    confirm = forms.BooleanField(label=_("我已确认：该代码撤销后不能再用于新录入，已有申请保留原区划"),
+                                 error_messages={"required": _("请勾选确认。")})
+
+    def clean_successor(self):
+        from apps.regions.models import Region
+
+        code = self.cleaned_data["successor"].strip()
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("区划代码 %(c)s 不存在，请填写有效的承继代码。") % {"c": code})
+        return region

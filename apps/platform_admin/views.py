@@ -17,8 +17,9 @@ def param_list(request):
     values = params_get_many()
     groups: dict[str, list] = {}
     for key, spec in sorted(specs.items()):
-        groups.setdefault(spec.group, []).append({"spec": spec, "value": values[key]})
-    recent = SystemParameterChange.objects.select_related("changed_by")[:20]
+        groups.setdefault(spec.group, []).append({"spec": spec, "value": values[key], "shown": spec.show(values[key]),
+                                                  "default_shown": spec.show(spec.default)})
+    recent = _shown(SystemParameterChange.objects.select_related("changed_by")[:20], specs)
     return render(request, "platform_admin/param_list.html", {"groups": groups, "recent": recent})
 
 
@@ -33,9 +34,21 @@ def param_edit(request, key: str):
         param_set(key=key, raw=form.cleaned_data["value"], user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("参数“%(l)s”已修改，立即生效。") % {"l": spec.label})
         return redirect("platform:param_list")
-    history = SystemParameterChange.objects.filter(key=key).select_related("changed_by")[:50]
+    history = _shown(SystemParameterChange.objects.filter(key=key).select_related("changed_by")[:50], {key: spec})
     return render(request, "platform_admin/param_edit.html",
-                  {"form": form, "spec": spec, "current": current, "history": history})
+                  {"form": form, "spec": spec, "current": spec.show(current), "default": spec.show(spec.default),
+                   "history": history})
+
+
+def _shown(changes, specs) -> list:
+    """Change records with their old and new values as users think of them (是/否, labels)."""
+    rows = list(changes)
+    for change in rows:
+        spec = specs.get(change.key)
+        change.label = spec.label if spec else change.key
+        change.old_shown = spec.show_stored(change.old_value) if spec else change.old_value
+        change.new_shown = spec.show_stored(change.new_value) if spec else change.new_value
+    return rows
 
 
 @area_view("messaging.add_message")
@@ -73,6 +86,11 @@ def menu_list(request):
         for root in [r for r in children.get(None, []) if r.area == area]:
             walk(root, 0)
         trees.append((area.label, flat))
+    from apps.accounts.permcodes import labels_for
+
+    labels = labels_for({row.permission for row in rows if row.permission})
+    for row in rows:
+        row.permission_label = labels.get(row.permission, "")
     return render(request, "platform_admin/menu_list.html", {"trees": trees})
 
 

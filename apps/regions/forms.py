@@ -22,4 +22,4 @@ class CityChoiceField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("empty_label", "请选择所在城市")
-        super().__init__(queryset=Region.objects.filter(level=Region.Level.CITY).order_by("code"), **kwargs)
+        super().__init__(queryset=Region.objects.filter(level=Region.Level.CITY, is_active=True).order_by("code"), **kwargs)

@@ -145,7 +145,7 @@ def test_log_exports_are_filtered_csv(client, cast, login):
     body = b"".join(resp.streaming_content).decode("utf-8-sig")
     assert resp["Content-Type"].startswith("text/csv")
     lines = body.strip().splitlines()
-    assert lines[0].startswith("时间,账号") and all(",t_cm," in line for line in lines[1:]) and len(lines) >= 2
+    assert lines[0].startswith("时间,操作人账号") and all(",t_cm," in line for line in lines[1:]) and len(lines) >= 2
     resp = client.get("/platform/logs/logins/?export=csv&success=true")
     rows = b"".join(resp.streaming_content).decode("utf-8-sig").strip().splitlines()[1:]
     assert rows and all(",成功," in row for row in rows)

@@ -34,3 +34,9 @@ def test_menu_crud_with_validation(client, cast, login):
 def test_menus_refused_to_others(client, cast, login):
     login(cast.a_admin)
     assert client.get("/platform/menus/").status_code == 403
+
+
+def test_menu_list_names_permission_codes_in_chinese(client, cast, login):
+    login(cast.admin)
+    html = client.get("/platform/menus/").content.decode()
+    assert "查看登录日志 <small" in html and "查看区域排名 <small" in html and "查看ranking" not in html

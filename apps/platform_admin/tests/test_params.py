@@ -37,3 +37,18 @@ def test_parameters_refused_to_other_roles(client, cast, login):
     assert client.get("/platform/parameters/").status_code == 403
     assert client.post("/platform/parameters/security.login_failure_limit/", {"value": "3", "reason": "x"}).status_code == 403
     assert param_get("security.login_failure_limit") == 5
+
+
+def test_values_read_as_users_think_of_them(client, cast, login):
+    from apps.common.params import Param, param_set
+
+    flag = Param("x.flag", "开关", "bool", True)
+    assert (flag.show(True), flag.show(False), flag.show_stored("false")) == ("是", "否", "否")
+    param_set(key="dispatch.cluster_levels", raw="district,city,national", user=cast.admin, reason="跳过全省")
+    login(cast.admin)
+    page = client.get("/platform/parameters/").content.decode()
+    assert "区县 → 地市 → 全国" in page and "区县 → 地市 → 全省 → 全国" in page
+    assert "district,city" not in page.replace('value="district', "")
+    assert "5 次" in page or "5 " in page
+    edit = client.get("/platform/parameters/dispatch.cluster_levels/").content.decode()
+    assert "当前值：<strong>区县 → 地市 → 全国</strong>" in edit
