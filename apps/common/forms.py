@@ -1,6 +1,13 @@
 """Form fields shared by the apps."""
+from decimal import Decimal
+
+import django_filters
 from django import forms
+from django.core.validators import DecimalValidator
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from .validators import fold_fullwidth, refuse_non_ascii, validate_resident_id, validate_uscc
 
 
 class _ListIterator(ModelChoiceIterator):
@@ -26,13 +33,6 @@ class SmallModelChoiceField(forms.ModelChoiceField):
 # refused with a Chinese message before Django's own parsing, which would read some of them as digits
 # (``int("٣") == 3``) and choke on others. apps.common.tests.test_typed_input walks every form of the project
 # and fails when a number, date or identifier field is declared without this mixin.
-from decimal import Decimal  # noqa: E402
-
-import django_filters  # noqa: E402
-
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from .validators import fold_fullwidth, refuse_non_ascii, validate_resident_id, validate_uscc  # noqa: E402
 
 
 class TypedInput:
@@ -71,22 +71,15 @@ class SearchField(TypedInput, forms.CharField):
 
 
 class ResidentIdField(TypedInput, forms.CharField):
-    """18-digit resident ID (GB 11643); spaces between the groups are dropped, 'x' becomes 'X'."""
+    """18-digit resident ID (GB 11643); spaces between the groups are dropped, 'x' becomes 'X'. The length is the
+    validator's message (no max_length: "最多 18 个字" would repeat it, and count the spaces people type)."""
 
     squeeze, upper = " ", True
     default_validators = [validate_resident_id]
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 18)
         super().__init__(**kwargs)
         self.widget.attrs["maxlength"] = "22"  # room for the spaces people type between the groups
-
-    def to_python(self, value):  # the length is the validator's message, after the spaces are gone
-        self.max_length, length = None, self.max_length
-        try:
-            return super().to_python(value)
-        finally:
-            self.max_length = length
 
 
 class CreditCodeField(ResidentIdField):
@@ -103,17 +96,9 @@ class MobileField(TypedInput, forms.CharField):
     def __init__(self, **kwargs):
         from apps.accounts.models import mobile_validator
 
-        kwargs.setdefault("max_length", 11)
         kwargs.setdefault("validators", [mobile_validator])
         super().__init__(**kwargs)
         self.widget.attrs["maxlength"] = "15"
-
-    def to_python(self, value):
-        self.max_length, length = None, self.max_length
-        try:
-            return super().to_python(value)
-        finally:
-            self.max_length = length
 
 
 AMOUNT_MESSAGES = {
@@ -136,8 +121,10 @@ class DecimalNumberField(TypedInput, forms.DecimalField):
             trimmed = value.quantize(Decimal(1).scaleb(-self.decimal_places))
             if trimmed == value:
                 return trimmed
-            raise forms.ValidationError(self.error_messages["max_decimal_places"], code="max_decimal_places",
-                                        params={"max": self.decimal_places})
+            message = self.error_messages.get("max_decimal_places",
+                                              DecimalValidator.messages["max_decimal_places"])
+            raise forms.ValidationError(message, code="max_decimal_places",
+                                        params={"max": self.decimal_places, "value": value})
         return value
 
 

@@ -115,14 +115,14 @@ def identity_conflicts() -> list[dict]:
 def identity_recheck() -> list[dict]:
     """Normalise members and institutions again (after an administrator resolved a conflict, e.g. corrected one
     of the two ID numbers): rows no longer in conflict are normalised and unflagged. Returns what is left."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from apps.accounts.models import Organization
     from apps.members.models import Member
 
-    with transaction.atomic():
-        list(Member.objects.select_for_update().order_by("pk").values_list("pk"))
-        list(Organization.objects.select_for_update().order_by("pk").values_list("pk"))
+    with transaction.atomic(), connection.cursor() as cur:
+        # no registration or institution may be written while the groups are computed and applied
+        cur.execute(f"LOCK TABLE {Organization._meta.db_table}, {Member._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
         normalise_members(Member)
         normalise_organizations(Organization)
     return identity_conflicts()
