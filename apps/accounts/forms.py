@@ -149,6 +149,16 @@ from apps.common.files import sniff  # noqa: E402
 from apps.regions.forms import CityChoiceField  # noqa: E402
 
 
+def free_credit_code(code: str, *, staff: bool = False) -> str:
+    """``code`` when no institution has it and no application with it is pending; else says where it stands."""
+    from .services import credit_code_standing
+
+    standing = credit_code_standing(code, staff=staff)
+    if standing:
+        raise forms.ValidationError(standing, code="credit_code_taken")
+    return code
+
+
 class JoinForm(forms.Form):
     name = forms.CharField(label=_("机构名称"), max_length=100)
     credit_code = CreditCodeField(label=_("统一社会信用代码"), help_text=_("18 位，见营业执照"))
@@ -161,13 +171,7 @@ class JoinForm(forms.Form):
     licence = forms.FileField(label=_("营业执照（PDF/JPG/PNG，10 MB 以内）"))
 
     def clean_credit_code(self):
-        from .services import credit_code_standing
-
-        code = self.cleaned_data["credit_code"]
-        standing = credit_code_standing(code)
-        if standing:
-            raise forms.ValidationError(standing, code="credit_code_taken")
-        return code
+        return free_credit_code(self.cleaned_data["credit_code"])
 
     def clean_admin_username(self):
         name = self.cleaned_data["admin_username"]
@@ -202,13 +206,7 @@ class InstitutionCreateForm(forms.Form):
     admin_real_name = forms.CharField(label=_("管理员姓名"), max_length=50)
 
     def clean_credit_code(self):
-        from .services import credit_code_standing
-
-        code = self.cleaned_data["credit_code"]
-        standing = credit_code_standing(code, staff=True)
-        if standing:
-            raise forms.ValidationError(standing, code="credit_code_taken")
-        return code
+        return free_credit_code(self.cleaned_data["credit_code"], staff=True)
 
 
 # ---- profile and verification ----

@@ -1,4 +1,5 @@
 """Form fields shared by the apps."""
+import unicodedata
 from decimal import Decimal
 
 import django_filters
@@ -53,7 +54,11 @@ class TypedInput:
     def to_python(self, value):
         value = self.fold(value)
         if self.ascii_only and isinstance(value, str):
-            refuse_non_ascii(value)
+            if isinstance(self, forms.CharField) or any(
+                    not ch.isascii() and unicodedata.category(ch)[0] in "NCZ" for ch in value):
+                refuse_non_ascii(value)  # names the digit or invisible character: "“²”不是可识别的数字或字母…"
+            elif not value.isascii():  # a number or date written in words ("明天"): the field's own message
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
     def bound_data(self, data, initial):

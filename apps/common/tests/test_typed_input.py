@@ -130,3 +130,9 @@ def test_every_number_date_and_identifier_field_reads_chinese_keyboard_input():
             elif name in IDENTIFIER_NAMES and issubclass(field_class, forms.CharField) and not typed:
                 plain.append(f"{label}.{name} ({field_class.__name__})")
     assert plain == [], "declare these with the fields of apps.common.forms: " + ", ".join(plain)
+
+
+@pytest.mark.parametrize("field,typed,message", [("amount", "一百", "请输入正确的金额，如 5000.00。"),
+                                                 ("day", "明天", "请输入有效的日期。")])
+def test_a_number_or_date_in_words_gets_the_fields_own_message(field, typed, message):
+    assert errors(**{field: typed}).errors[field] == [message]
