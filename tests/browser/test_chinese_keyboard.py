@@ -5,7 +5,7 @@ import pytest
 
 from apps.members.models import Member
 from conftest import browser_login
-from tests.fixtures.workflow import PNG
+from tests.fixtures.files import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
