@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.forms import SearchFilter, TypedDateFilter
 from apps.common.models import OperationLog
 
 from .models import Area, LoginLog, Organization, User
@@ -11,7 +12,7 @@ ACTIVE_WIDGET = forms.Select(choices=[("", _("全部")), ("true", _("启用")), 
 
 
 class UserFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("账号/姓名/手机号"), method="search")
+    q = SearchFilter(label=_("账号/姓名/手机号"), method="search")
     is_active = django_filters.BooleanFilter(label=_("状态"), widget=ACTIVE_WIDGET)
 
     class Meta:
@@ -23,7 +24,7 @@ class UserFilter(django_filters.FilterSet):
 
 
 class OrganizationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("名称/信用代码"), method="search")
+    q = SearchFilter(label=_("名称/信用代码"), method="search")
     is_active = django_filters.BooleanFilter(label=_("状态"), widget=ACTIVE_WIDGET)
 
     class Meta:
@@ -51,8 +52,8 @@ class OperationLogFilter(django_filters.FilterSet):
     success = django_filters.BooleanFilter(label=_("结果"), widget=RESULT_WIDGET)
     ip = django_filters.CharFilter(label=_("操作地址"), lookup_expr="startswith")
     area = django_filters.ChoiceFilter(label=_("区域"), choices=Area.choices, empty_label=_("全部"))
-    date_from = django_filters.DateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
+    date_from = TypedDateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
+    date_to = TypedDateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = OperationLog
@@ -71,8 +72,8 @@ class LoginLogFilter(django_filters.FilterSet):
     area = django_filters.ChoiceFilter(label=_("登录入口"), choices=Area.choices, empty_label=_("全部"))
     success = django_filters.BooleanFilter(label=_("结果"), widget=RESULT_WIDGET)
     ip = django_filters.CharFilter(label=_("登录地址"), lookup_expr="startswith")
-    date_from = django_filters.DateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
+    date_from = TypedDateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
+    date_to = TypedDateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = LoginLog

@@ -36,7 +36,9 @@ class AreaAuthenticationForm(AuthenticationForm):
 # ---- administration forms (platform site and institution back office) ----
 from django.contrib.auth.password_validation import validate_password  # noqa: E402
 
-from .models import DataScope, Organization, Role, User, mobile_validator  # noqa: E402
+from apps.common.forms import AsciiCharField, CreditCodeField, MobileField, ResidentIdField  # noqa: E402
+
+from .models import DataScope, Organization, Role, User  # noqa: E402
 from .permcodes import labels_for  # noqa: E402
 
 
@@ -44,7 +46,7 @@ class StaffForm(forms.Form):
     username = forms.RegexField(label=_("账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30,
                                 error_messages={"invalid": _("账号只能包含字母、数字、下划线、点和横线，3–30 位。")})
     real_name = forms.CharField(label=_("姓名"), max_length=50)
-    mobile = forms.CharField(label=_("手机号"), max_length=11, validators=[mobile_validator])
+    mobile = MobileField(label=_("手机号"))
     email = forms.EmailField(label=_("邮箱"), required=False)
     organization = forms.ModelChoiceField(label=_("所属机构"), queryset=Organization.objects.none(),
                                           empty_label=_("请选择"))
@@ -119,7 +121,7 @@ class UnitForm(forms.Form):
                            error_messages={"invalid": _("机构编码只能包含字母、数字、下划线和横线。")})
     parent = forms.ModelChoiceField(label=_("上级机构"), queryset=Organization.objects.none(), empty_label=None)
     contact_name = forms.CharField(label=_("负责人"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    contact_phone = AsciiCharField(label=_("联系电话"), max_length=30, required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
 
     def __init__(self, *args, parents, editing: Organization | None = None, **kwargs):
@@ -132,27 +134,32 @@ class UnitForm(forms.Form):
 
 # ---- institution onboarding ----
 from apps.common.files import sniff  # noqa: E402
-from apps.common.validators import validate_uscc  # noqa: E402
 from apps.regions.forms import CityChoiceField  # noqa: E402
+
+
+def free_credit_code(code: str, *, staff: bool = False) -> str:
+    """``code`` when no institution has it and no application with it is pending; else says where it stands."""
+    from .services import credit_code_standing
+
+    standing = credit_code_standing(code, staff=staff)
+    if standing:
+        raise forms.ValidationError(standing, code="credit_code_taken")
+    return code
 
 
 class JoinForm(forms.Form):
     name = forms.CharField(label=_("机构名称"), max_length=100)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, validators=[validate_uscc],
-                                  help_text=_("18 位，见营业执照"))
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), help_text=_("18 位，见营业执照"))
     region = CityChoiceField(label=_("所在城市"))
     address = forms.CharField(label=_("详细地址"), max_length=200)
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
-    contact_mobile = forms.CharField(label=_("联系人手机号"), max_length=11, validators=[mobile_validator])
+    contact_mobile = MobileField(label=_("联系人手机号"))
     admin_username = forms.RegexField(label=_("希望使用的管理员账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30,
                                       error_messages={"invalid": _("账号只能包含字母、数字、下划线、点和横线，3–30 位。")})
     licence = forms.FileField(label=_("营业执照（PDF/JPG/PNG，10 MB 以内）"))
 
     def clean_credit_code(self):
-        code = self.cleaned_data["credit_code"].strip().upper()
-        if Organization.objects.filter(credit_code=code).exists():
-            raise forms.ValidationError(_("该统一社会信用代码的机构已入驻，请直接登录机构后台。"))
-        return code
+        return free_credit_code(self.cleaned_data["credit_code"])
 
     def clean_admin_username(self):
         name = self.cleaned_data["admin_username"]
@@ -178,27 +185,25 @@ class RejectForm(forms.Form):
 class InstitutionCreateForm(forms.Form):
     name = forms.CharField(label=_("机构名称"), max_length=100)
     code = forms.SlugField(label=_("机构编码"), max_length=40)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
+    credit_code = CreditCodeField(label=_("统一社会信用代码"))
     region = CityChoiceField(label=_("所在城市"))
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    contact_phone = AsciiCharField(label=_("联系电话"), max_length=30)
     admin_username = forms.RegexField(label=_("管理员账号"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30)
     admin_real_name = forms.CharField(label=_("管理员姓名"), max_length=50)
 
     def clean_credit_code(self):
-        return self.cleaned_data["credit_code"].strip().upper()
+        return free_credit_code(self.cleaned_data["credit_code"], staff=True)
 
 
 # ---- profile and verification ----
-from apps.common.validators import validate_resident_id  # noqa: E402
-
 from .models import RealNameVerification  # noqa: E402
 
 
 class ProfileForm(forms.Form):
     real_name = forms.CharField(label=_("姓名"), max_length=50)
-    mobile = forms.CharField(label=_("手机号"), max_length=11, validators=[mobile_validator])
+    mobile = MobileField(label=_("手机号"))
     email = forms.EmailField(label=_("邮箱"), required=False)
 
 
@@ -207,15 +212,12 @@ class VerificationForm(forms.Form):
     user = forms.ModelChoiceField(label=_("信贷员"), queryset=User.objects.none(), required=False,
                                   help_text=_("认证对象为信贷员时选择"))
     real_name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号"), max_length=18, validators=[validate_resident_id])
+    id_number = ResidentIdField(label=_("身份证号"))
     id_photo = forms.FileField(label=_("身份证照片（PDF/JPG/PNG，10 MB 以内）"))
 
     def __init__(self, *args, staff, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = staff
-
-    def clean_id_number(self):
-        return self.cleaned_data["id_number"].strip().upper()
 
     def clean_id_photo(self):
         upload = self.cleaned_data["id_photo"]
@@ -232,6 +234,10 @@ class VerificationForm(forms.Form):
 
 
 class InstitutionEditForm(forms.ModelForm):
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), required=False)
+    contact_phone = AsciiCharField(label=_("联系电话"), max_length=30, required=False)
+    head_mobile = MobileField(label=_("负责人手机号"), required=False)
+
     class Meta:
         model = Organization
         fields = ["name", "short_name", "credit_code", "address", "contact_name", "contact_phone", "head_mobile",
@@ -241,4 +247,9 @@ class InstitutionEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["follower"].queryset = User.objects.filter(
             is_active=True, roles__code="of", roles__organization__isnull=True).distinct()
-        self.fields["credit_code"].validators.append(validate_uscc)
+
+    def clean_credit_code(self):
+        code = self.cleaned_data["credit_code"]
+        if code and Organization.objects.filter(credit_code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("该统一社会信用代码已属于另一家机构，请核对。"), code="credit_code_taken")
+        return code

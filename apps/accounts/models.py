@@ -4,9 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from apps.common.identity import CODE, DIGITS
 from apps.common.models import TimeStampedModel
 
-mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位中国大陆手机号，如 13800138000"))
+mobile_validator = RegexValidator(r"^1[3-9][0-9]{9}$", _("请输入11位中国大陆手机号，如 13800138000"))
 
 
 class Area(models.TextChoices):
@@ -58,16 +59,30 @@ class Organization(TimeStampedModel):
         "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_institutions",
         verbose_name=_("跟单经理"), help_text=_("数银负责该机构的跟单经理，显示在机构后台顶部"),
     )
+    identity_conflict = models.BooleanField(
+        _("信用代码待核对"), default=False, editable=False,
+        help_text=_("旧数据中与另一机构的统一社会信用代码相同，保留原值待管理员核对"))
 
     class Meta:
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
         ordering = ["path"]
         indexes = [models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"])]
+        # One institution per credit code, stored in ASCII (apps.common.identity); rows flagged by the
+        # normalising migration (codes two institutions already shared) are exempt until resolved.
+        constraints = [
+            models.UniqueConstraint(fields=["credit_code"], name="organization_credit_code_unique",
+                                    condition=~models.Q(credit_code="") & models.Q(identity_conflict=False)),
+            models.CheckConstraint(condition=models.Q(credit_code__regex=CODE) | models.Q(identity_conflict=True),
+                                   name="organization_credit_code_ascii"),
+            models.CheckConstraint(condition=models.Q(head_mobile__regex=DIGITS) | models.Q(identity_conflict=True),
+                                   name="organization_head_mobile_ascii"),
+        ]
         permissions = [
             ("access_ops", _("进入数银业务区")),
             ("access_platform", _("进入平台管理后台")),
             ("access_inst", _("进入机构后台")),
+            ("review_identity_conflicts", _("核对重复的身份证号与信用代码")),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +164,7 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(mobile__regex=DIGITS), name="user_mobile_ascii")]
 
     def __str__(self) -> str:
         return self.real_name or self.username
@@ -235,6 +251,10 @@ class InstitutionApplication(TimeStampedModel):
         verbose_name_plural = _("机构入驻申请")
         ordering = ["-id"]
         permissions = [("review_institutionapplication", _("审核机构入驻申请"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credit_code__regex=CODE), name="join_credit_code_ascii"),
+            models.CheckConstraint(condition=models.Q(contact_mobile__regex=DIGITS), name="join_mobile_ascii"),
+        ]
 
     @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
     def approve(self):
@@ -280,6 +300,7 @@ class RealNameVerification(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "subject", "user"], condition=models.Q(status="pending"),
                                     name="one_pending_verification", nulls_distinct=False),
+            models.CheckConstraint(condition=models.Q(id_number__regex=CODE), name="verification_id_number_ascii"),
         ]
 
     @transition(field=status, source=Status.PENDING, target=Status.VERIFIED)

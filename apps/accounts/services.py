@@ -238,6 +238,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.encoding import force_bytes  # noqa: E402
 from django.utils.http import urlsafe_base64_encode  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 
 from apps.common.files import private_save  # noqa: E402
 
@@ -246,9 +247,48 @@ from .models import InstitutionApplication  # noqa: E402
 activation_tokens = PasswordResetTokenGenerator()
 
 
+def credit_code_lock(code: str) -> None:
+    """Serialise everything that may give ``code`` to a new institution or application (two join forms sent
+    at once, a join and the platform's add form), until the transaction ends."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"credit_code:{code}"])
+
+
+def credit_code_standing(code: str, *, staff: bool = False) -> str:
+    """Where a credit code stands, as the message that refuses it, or "" when it is free: an institution
+    already has it, or an application with it is pending review. Codes are compared as stored (ASCII, upper
+    case: the forms fold '９１４４…' to '9144…' before asking). ``staff`` names the institution."""
+    if not code:
+        return ""
+    org = Organization.objects.filter(credit_code=code).order_by("pk").first()
+    if org is not None:
+        if staff:
+            return _("该统一社会信用代码已属于机构“%(n)s”（编码 %(c)s），不能重复创建。") % {"n": org.name, "c": org.code}
+        return _("该统一社会信用代码的机构已入驻数银在线，请直接登录机构后台；如有疑问请联系数银客服。")
+    pending = InstitutionApplication.objects.filter(
+        credit_code=code, status=InstitutionApplication.Status.PENDING).order_by("pk").first()
+    if pending is not None:
+        if staff:
+            return _("该统一社会信用代码有一份待审核的入驻申请（%(n)s，%(d)s 提交），请先在“入驻审核”中处理。") % {
+                "n": pending.name, "d": timezone.localtime(pending.created_at).strftime("%Y-%m-%d")}
+        return _("该统一社会信用代码已于 %(d)s 提交入驻申请，正在审核中，请勿重复提交；"
+                 "审核进度请查看提交后获得的申请进度页面。") % {
+                     "d": timezone.localtime(pending.created_at).strftime("%Y-%m-%d")}
+    return ""
+
+
+@transaction.atomic
 def institution_application_submit(*, name, credit_code, region, address, contact_name, contact_mobile,
                                    admin_username, licence) -> InstitutionApplication:
-    """Store an online application (the licence file is checked by content first)."""
+    """Store an online application (the licence file is checked by content first). A code that an institution
+    already has, or that a pending application has, is refused (checked again under the code's lock, so two
+    forms sent at once give one application)."""
+    credit_code_lock(credit_code)
+    standing = credit_code_standing(credit_code)
+    if standing:
+        raise ValidationError({"credit_code": standing})
     path = private_save(licence, folder="licences")
     return InstitutionApplication.objects.create(
         reference=secrets.token_urlsafe(12), name=name, credit_code=credit_code, region=region, address=address,
@@ -261,6 +301,7 @@ def activation_path(user: User) -> str:
     return f"/inst/activate/{urlsafe_base64_encode(force_bytes(user.pk))}/{activation_tokens.make_token(user)}/"
 
 
+@transaction.atomic
 def institution_create(*, actor, name: str, code: str, credit_code: str, region, address: str = "",
                        contact_name: str = "", contact_phone: str = "", admin_username: str,
                        admin_real_name: str, admin_mobile: str = "", admin_password: str | None = None):
@@ -270,6 +311,10 @@ def institution_create(*, actor, name: str, code: str, credit_code: str, region,
         raise ValidationError({"code": "机构编码已存在，请换一个。"})
     if User.objects.filter(username__iexact=admin_username).exists():
         raise ValidationError({"admin_username": "该管理员账号已被使用，请换一个。"})
+    if credit_code:
+        credit_code_lock(credit_code)
+        if Organization.objects.filter(credit_code=credit_code).exists():
+            raise ValidationError({"credit_code": credit_code_standing(credit_code, staff=True)})
     org = organization_create(code=code, name=name, kind=Organization.Kind.INSTITUTION, region=region,
                               credit_code=credit_code, address=address, contact_name=contact_name,
                               contact_phone=contact_phone)

@@ -23,11 +23,16 @@ def join(request):
     form = JoinForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        app = services.institution_application_submit(
-            name=d["name"], credit_code=d["credit_code"], region=d["region"], address=d["address"],
-            contact_name=d["contact_name"], contact_mobile=d["contact_mobile"], admin_username=d["admin_username"],
-            licence=d["licence"])
-        return redirect("join_status", reference=app.reference)
+        try:
+            app = services.institution_application_submit(
+                name=d["name"], credit_code=d["credit_code"], region=d["region"], address=d["address"],
+                contact_name=d["contact_name"], contact_mobile=d["contact_mobile"],
+                admin_username=d["admin_username"], licence=d["licence"])
+        except ValidationError as exc:  # the same code sent at the same moment by another form
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("join_status", reference=app.reference)
     return render(request, "accounts/join.html", {"form": form})
 
 

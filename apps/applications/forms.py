@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
-from apps.common.forms import SmallModelChoiceField
+from apps.common.forms import (AmountField, AsciiCharField, IntegerNumberField, SearchField, SmallModelChoiceField,
+                               TypedDateField)
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.models import Region
@@ -20,9 +21,13 @@ class DistrictChoiceField(forms.ModelChoiceField):
 class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(label=_("贷款产品"), queryset=Product.objects.filter(is_active=True),
                                      empty_label=_("请选择"))
-    amount = forms.DecimalField(label=_("申请金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("1"))
-    term_months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=360)
-    region_code = forms.CharField(label=_("所在区县代码"), max_length=6,
+    amount = AmountField(label=_("申请金额（元）"), min_value=Decimal("1"),
+                         error_messages={"min_value": _("申请金额至少 1 元。")})
+    term_months = IntegerNumberField(label=_("期限（月）"), min_value=1, max_value=360,
+                                     error_messages={"invalid": _("请输入整数月数。"),
+                                                     "min_value": _("期限应在 1 至 360 个月之间。"),
+                                                     "max_value": _("期限应在 1 至 360 个月之间。")})
+    region_code = AsciiCharField(label=_("所在区县代码"), max_length=6,
                                   help_text=_("6 位行政区划代码，如 440305（深圳市南山区）"))
     purpose = forms.CharField(label=_("贷款用途"), max_length=200)
     client_type = forms.ChoiceField(label=_("客户类型"), choices=ClientType.choices)
@@ -55,13 +60,13 @@ class DocumentForm(forms.Form):
 
 
 class QueueFilter(forms.Form):
-    q = forms.CharField(label=_("单号/客户姓名/手机号"), required=False)
+    q = SearchField(label=_("单号/客户姓名/手机号"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
     product = SmallModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
                                      empty_label=_("全部"))
-    region = forms.CharField(label=_("地区代码"), required=False, max_length=6)
-    date_from = forms.DateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    region = AsciiCharField(label=_("地区代码"), required=False, max_length=6)
+    date_from = TypedDateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = TypedDateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def narrows(self) -> bool:
         """Whether a filter is set (an invalid form filters nothing, see ``apply``)."""

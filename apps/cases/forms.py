@@ -1,7 +1,5 @@
 """Forms of the institution's case work. They only parse and label the input; every rule (who may act, in
 which status, which amounts and dates) is checked by apps.cases.services, whose messages the views show."""
-from decimal import Decimal
-
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +9,8 @@ from apps.accounts.selectors import organization_scope_q
 from apps.applications.models import Application
 from apps.applications.selectors import application_search
 from apps.common import clock
+from apps.common.forms import (AmountField, DecimalNumberField, IntegerNumberField, SearchField, TypedDateField,
+                               TypedDateTimeField)
 
 REQUIRED = {"required": _("此项为必填项。")}
 
@@ -54,7 +54,7 @@ class ReviewForm(forms.Form):
 
 
 class BookSigningForm(forms.Form):
-    at = forms.DateTimeField(label=_("面签时间"), error_messages={**REQUIRED, "invalid": _("请选择正确的面签日期和时间。")},
+    at = TypedDateTimeField(label=_("面签时间"), error_messages={**REQUIRED, "invalid": _("请选择正确的面签日期和时间。")},
                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     place = forms.CharField(label=_("面签地点"), max_length=200, error_messages=REQUIRED,
                             widget=forms.TextInput(attrs={"placeholder": _("如：南山区科技园营业部 3 楼")}))
@@ -66,18 +66,17 @@ class RecordSigningForm(forms.Form):
 
 
 class DisburseForm(forms.Form):
-    amount = forms.DecimalField(label=_("放款金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
-                                error_messages={**REQUIRED, "min_value": _("放款金额必须大于 0。"),
-                                                "invalid": _("请输入正确的金额，如 50000.00。"),
-                                                "max_decimal_places": _("金额最多两位小数。")})
-    disbursed_on = forms.DateField(label=_("放款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    amount = AmountField(label=_("放款金额（元）"),
+                         error_messages={**REQUIRED, "min_value": _("放款金额必须大于 0。"),
+                                         "invalid": _("请输入正确的金额，如 50000.00。")})
+    disbursed_on = TypedDateField(label=_("放款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                    error_messages={**REQUIRED, "invalid": _("请选择正确的放款日期。")})
     contract_no = forms.CharField(label=_("合同编号"), max_length=50, error_messages=REQUIRED)
-    term_months = forms.IntegerField(label=_("贷款期限（月）"), min_value=1, max_value=360,
+    term_months = IntegerNumberField(label=_("贷款期限（月）"), min_value=1, max_value=360,
                                      error_messages={**REQUIRED, "invalid": _("请输入整数月数。"),
                                                      "min_value": _("贷款期限应在 1 至 360 个月之间。"),
                                                      "max_value": _("贷款期限应在 1 至 360 个月之间。")})
-    annual_rate = forms.DecimalField(label=_("年利率（%）"), max_digits=6, decimal_places=3,
+    annual_rate = DecimalNumberField(label=_("年利率（%）"), max_digits=6, decimal_places=3,
                                      error_messages={**REQUIRED, "invalid": _("请输入正确的年利率，如 6.5。"),
                                                      "max_decimal_places": _("年利率最多三位小数。")})
 
@@ -96,9 +95,9 @@ class CannotLendForm(forms.Form):
 
 class CaseFilter(forms.Form):
     status = forms.CharField(required=False, widget=forms.HiddenInput)  # the status tab, kept by a search
-    q = forms.CharField(label=_("单号/客户姓名/手机号"), required=False)
-    date_from = forms.DateField(label=_("选定开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("选定结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = SearchField(label=_("单号/客户姓名/手机号"), required=False)
+    date_from = TypedDateField(label=_("选定开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = TypedDateField(label=_("选定结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def apply(self, qs):
         if not self.is_valid():

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization, User
 from apps.common.files import sniff
-from apps.positions.forms import AMOUNT
+from apps.common.forms import AmountField, AsciiCharField, SearchField
 
 from .models import Complaint
 
@@ -64,10 +64,11 @@ class ComplaintForm(forms.Form):
     content = _text(_("投诉内容"), 3000, rows=6, required_message=_("请填写投诉内容。"),
                     help_text=_("请写明事情经过、涉及的人员或机构、时间以及诉求"))
     contact_person = _text(_("联系人"), 50, required_message=_("请填写联系人。"))
-    contact_phone = _text(_("联系方式"), 30, required_message=_("请填写联系方式。"),
-                          help_text=_("11 位手机号或带区号的固定电话，如 0755-86001234"))
+    contact_phone = AsciiCharField(label=_("联系方式"), max_length=30,
+                                   error_messages={"required": _("请填写联系方式。"), "max_length": _("最多 30 个字。")},
+                                   help_text=_("11 位手机号或带区号的固定电话，如 0755-86001234"))
     on_behalf_of_client = forms.BooleanField(label=_("代客户登记（客户来电、来访反映的问题）"), required=False)
-    order_no = forms.CharField(label=_("相关贷款申请单号（可选）"), max_length=20, required=False)
+    order_no = AsciiCharField(label=_("相关贷款申请单号（可选）"), max_length=20, required=False)
     attachments = AttachmentsField(
         label=_("附件（可选）"), required=False,
         help_text=_("可多选，最多 %(n)s 个；PDF/JPG/PNG，每个 10 MB 以内。提交失败时请重新选择附件") % {"n": MAX_ATTACHMENTS})
@@ -79,7 +80,7 @@ class ComplaintForm(forms.Form):
 
 
 class ComplaintFilter(forms.Form):
-    q = forms.CharField(label=_("单号/主题"), required=False, max_length=100)
+    q = SearchField(label=_("单号/主题"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(S.choices))
     overdue = forms.BooleanField(label=_("仅看已超时"), required=False)
 
@@ -142,5 +143,5 @@ class PlatformConfirmForm(forms.Form):
                                 error_messages={"required": _("请选择确认办结或退回机构。")})
     reply = _text(_("答复内容"), 2000, rows=4, required_message=_("请填写答复内容（退回时为退回原因）。"),
                   help_text=_("确认办结时为给投诉人的答复；退回时为退回原因"))
-    penalty_amount = forms.DecimalField(label=_("罚款金额（元，可选）"), required=False, **AMOUNT,
+    penalty_amount = AmountField(label=_("罚款金额（元，可选）"), required=False,
                                         help_text=_("从该机构风险保证金扣除，需另一位同事在“调账与审批”中复核后生效"))

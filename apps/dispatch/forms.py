@@ -3,7 +3,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization
-from apps.common.forms import SmallModelChoiceField
+from apps.common.forms import IntegerNumberField, SearchField, SmallModelChoiceField
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.models import Region
@@ -58,7 +58,7 @@ def _products_field(label, queryset):
 class ProfileForm(forms.Form):
     """What an institution may change itself: capacity, client types and pausing."""
 
-    capacity = forms.IntegerField(label=_("同时服务人数"), min_value=1, max_value=9999,
+    capacity = IntegerNumberField(label=_("同时服务人数"), min_value=1, max_value=9999,
                                   help_text=_("同时在办（已受理未结束）的案件数上限"),
                                   error_messages={"invalid": _("请填写整数，如 20。"),
                                                   "min_value": _("同时服务人数应在 1 到 9999 之间。"),
@@ -112,7 +112,7 @@ class DeclineForm(forms.Form):
 
 
 class OfferFilter(forms.Form):
-    q = forms.CharField(label=_("单号"), required=False, max_length=20)
+    q = SearchField(label=_("单号"), required=False, max_length=20)
     product = SmallModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
                                      empty_label=_("全部"))
 
@@ -140,7 +140,7 @@ class HistoryFilter(OfferFilter):
 
 
 class MonitorFilter(forms.Form):
-    q = forms.CharField(label=_("单号"), required=False, max_length=20)
+    q = SearchField(label=_("单号"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部"))] + [c for c in Dispatch.Status.choices
                                                            if c[0] in Dispatch.LIVE])
@@ -152,7 +152,7 @@ class MonitorFilter(forms.Form):
 class _DispatchBound(forms.Form):
     """The dispatch a form was shown for, so that acting on a page left open never reaches a newer attempt."""
 
-    dispatch = forms.IntegerField(widget=forms.HiddenInput)
+    dispatch = IntegerNumberField(widget=forms.HiddenInput)
 
 
 class CandidateAddForm(_DispatchBound):
@@ -172,7 +172,7 @@ class CandidateAddForm(_DispatchBound):
 
 
 class WindowExtendForm(_DispatchBound):
-    minutes = forms.IntegerField(label=_("延长（分钟）"), min_value=1, max_value=7 * 24 * 60, initial=120,
+    minutes = IntegerNumberField(label=_("延长（分钟）"), min_value=1, max_value=7 * 24 * 60, initial=120,
                                  error_messages={"min_value": _("延长时间应在 1 分钟到 7 天之间。"),
                                                  "max_value": _("延长时间应在 1 分钟到 7 天之间。"),
                                                  "required": _("请填写延长的分钟数。")})
@@ -223,7 +223,7 @@ class ChoiceForm(forms.Form):
 # ---- platform ----
 
 class ProfileListFilter(forms.Form):
-    q = forms.CharField(label=_("机构名称"), required=False, max_length=50)
+    q = SearchField(label=_("机构名称"), required=False, max_length=50)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[
         ("", _("全部")), ("active", _("接单中")), ("paused", _("已暂停")), ("flagged", _("体检提示")),
         ("missing", _("未设置派发参数"))])

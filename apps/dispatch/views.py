@@ -1,6 +1,8 @@
 """Dispatch pages: the institution's offers and dispatch profile (/inst/dispatch/), 数银's monitor, dispatch
 record, interventions, redispatch and the client's choice (/ops/dispatch/), and the institutions' profiles,
 category requests and clusters on the platform site (/platform/dispatch/)."""
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -302,7 +304,7 @@ def _eligibility(request, app_pk: int):
     app = application_get_for_user(user=request.user, pk=app_pk)
     live = selectors.live_dispatch(app)
     institution = Organization.objects.filter(
-        pk=request.POST.get("institution") if request.POST.get("institution", "").isdigit() else None,
+        pk=request.POST.get("institution") if re.fullmatch(r"[0-9]+", request.POST.get("institution", "")) else None,
         kind=Organization.Kind.INSTITUTION, parent__isnull=True).first()
     check = None
     if live is not None and institution is not None:

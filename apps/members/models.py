@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from apps.accounts.models import mobile_validator
+from apps.common.identity import CODE, DIGITS
 from apps.common.models import TimeStampedModel
 
 
@@ -41,11 +42,22 @@ class Member(TimeStampedModel):
                                       verbose_name=_("登记人"))
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("所属部门"))
+    identity_conflict = models.BooleanField(
+        _("身份证号待核对"), default=False, editable=False,
+        help_text=_("旧数据规范化后与另一会员的身份证号相同（如全角数字重复登记），保留原值待管理员核对"))
 
     class Meta:
         verbose_name = _("会员")
         verbose_name_plural = _("会员")
         ordering = ["-id"]
+        # Stored identifiers are ASCII (apps.common.identity); rows flagged by the normalising migration are
+        # the only exception, until an administrator resolves them.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id_number__regex=CODE) | models.Q(identity_conflict=True),
+                                   name="member_id_number_ascii"),
+            models.CheckConstraint(condition=models.Q(mobile__regex=DIGITS) | models.Q(identity_conflict=True),
+                                   name="member_mobile_ascii"),
+        ]
         permissions = [
             ("verify_member", _("会员实名认证审核")),
             ("view_member_pii", _("查看会员完整身份信息")),

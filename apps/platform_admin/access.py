@@ -10,9 +10,11 @@ MENUS = [
              icon="geo-alt", order=40),
     MenuItem("platform.org.broadcast", Area.PLATFORM, "公告群发", "platform:broadcast", "messaging.add_message",
              parent="platform.org", order=5),
+    MenuItem("platform.sys.identity", Area.PLATFORM, "重复身份标识核对", "platform:identity_duplicates",
+             "accounts.review_identity_conflicts", parent="platform.sys", order=12),
 ]
 
 ROLE_GRANTS = {"sysadmin": ["messaging.add_message", "accounts.view_menu", "accounts.change_menu",
                             "accounts.delete_menu", "auth.view_permission", "auth.change_permission",
                             "auth.add_permission", "auth.delete_permission", "regions.view_region",
-                            "regions.manage_regions"]}
+                            "regions.manage_regions", "accounts.review_identity_conflicts"]}

@@ -1,9 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.forms import SearchField, typed_formfield
+from apps.common.validators import refuse_non_ascii
+
 
 class ParamForm(forms.Form):
-    value = forms.CharField(label=_("新值"), max_length=500)
+    value = SearchField(label=_("新值"), max_length=500)
     reason = forms.CharField(label=_("修改原因"), max_length=200)
 
     def __init__(self, *args, param, **kwargs):
@@ -21,7 +24,10 @@ class ParamForm(forms.Form):
         self.fields["value"].help_text = "；".join(hint)
 
     def clean_value(self):
-        return self.param.parse(self.cleaned_data["value"])
+        value = self.cleaned_data["value"]  # full-width folded by SearchField; text parameters may be Chinese
+        if self.param.kind in ("int", "decimal"):
+            refuse_non_ascii(value)  # int("٣") would read an Arabic-Indic digit as 3
+        return self.param.parse(value)
 
 
 class BroadcastForm(forms.Form):
@@ -44,6 +50,7 @@ class MenuForm(forms.ModelForm):
         from apps.accounts.models import Menu
 
         model = Menu
+        formfield_callback = typed_formfield
         fields = ["code", "area", "parent", "title", "url_name", "permission", "icon", "order", "is_active"]
 
     def __init__(self, *args, **kwargs):

@@ -6,6 +6,7 @@ platform_patterns = [
     path("parameters/", views.param_list, name="param_list"),
     path("parameters/<str:key>/", views.param_edit, name="param_edit"),
     path("broadcast/", views.broadcast, name="broadcast"),
+    path("identity-duplicates/", views.identity_duplicates, name="identity_duplicates"),
     path("menus/", views.menu_list, name="menu_list"),
     path("menus/new/", views.menu_edit, name="menu_create"),
     path("menus/<int:pk>/edit/", views.menu_edit, name="menu_edit"),

@@ -66,6 +66,15 @@ def broadcast(request):
     return render(request, "platform_admin/broadcast.html", {"form": form})
 
 
+@area_view("accounts.review_identity_conflicts")
+def identity_duplicates(request):
+    """Rows whose ID number or credit code, normalised to ASCII, would equal another row's: left as stored by
+    the migration for an administrator to resolve (apps.common.identity; ``manage.py identity_duplicates``)."""
+    from apps.common.identity import identity_conflicts
+
+    return render(request, "platform_admin/identity_duplicates.html", {"groups": identity_conflicts()})
+
+
 @area_view("accounts.view_menu")
 def menu_list(request):
     from apps.accounts.models import Area, Menu

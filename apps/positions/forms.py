@@ -1,18 +1,15 @@
 import uuid
-from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
+from apps.common.forms import AmountField, AsciiCharField, TypedDateFilter
 
 from .models import Account, JournalEntry, JournalLine
 
 K = Account.Kind
-AMOUNT = dict(max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
-              error_messages={"min_value": _("金额必须大于 0。"), "max_decimal_places": _("金额最多两位小数。"),
-                              "invalid": _("请输入正确的金额，如 5000.00。")})
 
 
 class IdempotentForm(forms.Form):
@@ -37,7 +34,7 @@ DIRECTIONS = [
 
 class TransferForm(IdempotentForm):
     direction = forms.ChoiceField(label=_("划转方向"), choices=DIRECTIONS)
-    amount = forms.DecimalField(label=_("金额（元）"), **AMOUNT)
+    amount = AmountField(label=_("金额（元）"))
 
     def accounts(self):
         source, target = self.cleaned_data["direction"].split(">")
@@ -45,13 +42,13 @@ class TransferForm(IdempotentForm):
 
 
 class WithdrawalForm(forms.Form):
-    amount = forms.DecimalField(label=_("转回现金金额（元）"), **AMOUNT)
+    amount = AmountField(label=_("转回现金金额（元）"))
     reason = forms.CharField(label=_("申请原因"), max_length=200)
 
 
 class OfflineRechargeForm(forms.Form):
-    amount = forms.DecimalField(label=_("转账金额（元）"), **AMOUNT)
-    bank_reference = forms.CharField(label=_("银行流水号"), max_length=64)
+    amount = AmountField(label=_("转账金额（元）"))
+    bank_reference = AsciiCharField(label=_("银行流水号"), max_length=64)
     voucher = forms.FileField(label=_("转账凭证（PDF/JPG/PNG，10 MB 以内）"))
 
     def clean_voucher(self):
@@ -61,7 +58,7 @@ class OfflineRechargeForm(forms.Form):
 
 
 class OnlineRechargeForm(forms.Form):
-    amount = forms.DecimalField(label=_("充值金额（元）"), **AMOUNT)
+    amount = AmountField(label=_("充值金额（元）"))
     provider = forms.ChoiceField(label=_("支付方式"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                                  required=False,
                                  error_messages={"invalid_choice": _("请选择已开通的支付方式。")})
@@ -85,7 +82,7 @@ class ReasonForm(forms.Form):
 class AdjustmentForm(forms.Form):
     institution = forms.ModelChoiceField(label=_("机构"), queryset=None, empty_label=_("请选择"))
     account_kind = forms.ChoiceField(label=_("账户"), choices=[(k.value, k.label) for k in Account.INSTITUTION_KINDS])
-    amount = forms.DecimalField(label=_("调整金额（元，负数为调减）"), max_digits=14, decimal_places=2)
+    amount = AmountField(label=_("调整金额（元，负数为调减）"), min_value=None)
     reason = forms.CharField(label=_("调账原因"), max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -108,8 +105,8 @@ class JournalFilter(django_filters.FilterSet):
                                        empty_label=_("全部"))
     institution = django_filters.CharFilter(label=_("机构名称"), field_name="account__owner__name",
                                             lookup_expr="icontains")
-    date_from = django_filters.DateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
+    date_from = TypedDateFilter(label=_("开始日期"), field_name="created_at", lookup_expr="date__gte")
+    date_to = TypedDateFilter(label=_("结束日期"), field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = JournalLine

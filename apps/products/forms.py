@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.common.forms import typed_formfield
+
 from .models import Product
 
 
@@ -10,6 +12,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
+        formfield_callback = typed_formfield
         fields = ["code", "name", "category", "description", "min_amount", "max_amount", "hold_amount",
                   "commission_rate", "commission_min", "service_fee", "is_active", "sort_order"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}

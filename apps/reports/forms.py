@@ -1,17 +1,17 @@
 from django import forms
 
-from apps.common.forms import SmallModelChoiceField
+from apps.common.forms import IntegerNumberField, SearchField, SmallModelChoiceField, TypedDateField
 from apps.products.models import Product
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = TypedDateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = TypedDateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     product = SmallModelChoiceField(label="产品", queryset=Product.objects.all(), required=False,
                                      empty_label="全部产品")
     status = forms.ChoiceField(label="状态", required=False)
-    cm = forms.IntegerField(label="客户经理", required=False, widget=forms.Select)
-    order_no = forms.CharField(label="单号", required=False, max_length=20)
+    cm = IntegerNumberField(label="客户经理", required=False, widget=forms.Select)
+    order_no = SearchField(label="单号", required=False, max_length=20)
 
     def __init__(self, *args, report, cms=(), **kwargs):
         super().__init__(*args, **kwargs)

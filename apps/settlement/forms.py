@@ -1,13 +1,12 @@
 """Forms of the settlement pages. They parse and label the input; apps.settlement.services checks every rule
 (status, amounts, who may act) and the views show its messages."""
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization
 from apps.common import clock
 from apps.common.files import sniff
+from apps.common.forms import AmountField, AsciiCharField, SearchField
 
 from .models import Settlement
 
@@ -15,10 +14,8 @@ REQUIRED = {"required": _("此项为必填项。")}
 
 
 class ConfirmAmountForm(forms.Form):
-    amount = forms.DecimalField(label=_("确认放款金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"),
-                                error_messages={**REQUIRED, "min_value": _("金额必须大于 0。"),
-                                                "invalid": _("请输入正确的金额，如 50000.00。"),
-                                                "max_decimal_places": _("金额最多两位小数。")})
+    amount = AmountField(label=_("确认放款金额（元）"),
+                         error_messages={**REQUIRED, "invalid": _("请输入正确的金额，如 50000.00。")})
     note = forms.CharField(label=_("金额说明"), max_length=300, required=False,
                            help_text=_("与机构录入的放款金额不一致时必填。"))
 
@@ -29,7 +26,7 @@ class ReasonForm(forms.Form):
 
 
 class OfflinePaymentForm(forms.Form):
-    bank_reference = forms.CharField(label=_("银行流水号"), max_length=64, error_messages=REQUIRED)
+    bank_reference = AsciiCharField(label=_("银行流水号"), max_length=64, error_messages=REQUIRED)
     voucher = forms.FileField(label=_("付款凭证（PDF/JPG/PNG，10 MB 以内）"),
                               error_messages={"required": _("请上传付款凭证。")})
 
@@ -68,7 +65,7 @@ class MonthlyForm(forms.Form):
 
 class SettlementFilter(forms.Form):
     status = forms.CharField(required=False, widget=forms.HiddenInput)  # the status tab, kept by a search
-    q = forms.CharField(label=_("结算单号/贷款单号"), required=False)
+    q = SearchField(label=_("结算单号/贷款单号"), required=False)
     institution = forms.ModelChoiceField(label=_("机构"), required=False, empty_label=_("全部"),
                                          queryset=Organization.objects.filter(
                                              kind=Organization.Kind.INSTITUTION, parent__isnull=True).order_by("name"))

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, strategies as st
 
-from apps.common.validators import USCC_CHARS, uscc_check_char, validate_uscc
+from apps.common.validators import USCC_AUTHORITIES, USCC_CHARS, uscc_check_char, validate_uscc
 
 # Published codes (checked by hand against GB 32100-2015).
 KNOWN_GOOD = ["91350100M000100Y43", "9144030071526726XG"]
@@ -23,7 +23,8 @@ def test_bad_codes(code, msg):
     assert msg in err.value.messages[0]
 
 
-body = st.tuples(st.sampled_from("159Y"), st.sampled_from("123"), st.text("0123456789", min_size=6, max_size=6),
+AUTHORITY_CATEGORY = [a + c for a, cats in USCC_AUTHORITIES.items() for c in cats]
+body = st.tuples(st.sampled_from(AUTHORITY_CATEGORY), st.text("0123456789", min_size=6, max_size=6),
                  st.text(USCC_CHARS, min_size=9, max_size=9)).map("".join)
 
 
@@ -64,3 +65,46 @@ def test_resident_id_generated(birth, area, seq):
 def test_masks():
     assert mask_id("11010519491231002X") == "110***********002X"
     assert mask_mobile("13812345678") == "138****5678"
+
+
+def test_authority_table_is_gb_32100():
+    """1 机构编制 (机关, 事业单位, 中央编办管理的群众团体, 其他), 5 民政 (社会团体, 民办非企业单位, 基金会, 其他),
+    9 工商 (企业, 个体工商户, 农民专业合作社), Y 其他."""
+    assert AUTHORITY_CATEGORY == ["11", "12", "13", "19", "51", "52", "53", "59", "91", "92", "93", "Y1"]
+
+
+@pytest.mark.parametrize("first2,msg", [
+    ("21", "第 1 位"), ("A1", "第 1 位"), ("N1", "第 1 位"), ("01", "第 1 位"),
+    ("94", "第 2 位"), ("99", "第 2 位"), ("14", "第 2 位"), ("54", "第 2 位"), ("Y2", "第 2 位"), ("9A", "第 2 位"),
+])
+def test_authority_and_category_characters_are_checked_before_the_check_character(first2, msg):
+    first17 = first2 + "350100M000100Y4"
+    code = first17 + uscc_check_char(first17)  # a correct check character: only the first two are wrong
+    with pytest.raises(ValidationError) as err:
+        validate_uscc(code)
+    assert msg in err.value.messages[0]
+
+
+@pytest.mark.parametrize("typed", ["９１３５０１００Ｍ０００１００Ｙ４３", " 9135 0100 M000 100Y 43 ", "91350100m000100y43"])
+def test_credit_code_typed_on_a_chinese_keyboard_is_folded(typed):
+    assert validate_uscc(typed) == "91350100M000100Y43"
+
+
+@pytest.mark.parametrize("typed", ["9135010０M000100Y4³", "91350100M000100Y4٣", "①1350100M000100Y43"])
+def test_other_non_ascii_in_a_credit_code_is_refused(typed):
+    with pytest.raises(ValidationError) as err:
+        validate_uscc(typed)
+    assert "不是可识别的数字或字母" in err.value.messages[0]
+
+
+@pytest.mark.parametrize("typed", ["１１０１０５１９４９１２３１００２ｘ", "110105 19491231 002X", "11010519491231002x"])
+def test_resident_id_typed_on_a_chinese_keyboard_is_folded(typed):
+    assert validate_resident_id(typed) == "11010519491231002X"
+
+
+@pytest.mark.parametrize("typed,char", [("1101051949123100²X", "²"), ("11010519491231002\u0663", "٣"),
+                                        ("①1010519491231002X", "①"), ("1101051949123100\u200b2X", "U+200B")])
+def test_other_non_ascii_in_an_id_number_is_refused_not_a_server_error(typed, char):
+    with pytest.raises(ValidationError) as err:
+        validate_resident_id(typed)
+    assert f"“{char}”" in err.value.messages[0]
