@@ -217,8 +217,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.fill("#id_note", "营业执照与流水齐全，开始审核")
     page.click("[data-testid=review]")
     said(page, "已开始审核")
-    at = timezone.localtime(clock_reset.now()) + timedelta(days=1)
-    page.fill("#id_at", at.strftime("%Y-%m-%dT10:00"))
+    at = timezone.localtime(clock_reset.now())  # the signing is recorded right after: not before the booked time
+    page.fill("#id_at", at.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_place", "深圳市南山区海德三道营业部")
     page.click("[data-testid=book]")
     said(page, "已预约面签")

@@ -371,7 +371,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             allowed = may_handle and status == Case.Status.ALLOCATED
         elif action == "book":
             fn = partial(cases.case_book_signing, actor=actor, case_id=case_id,
-                                                 at=clock.now() + timedelta(days=1), place="机构营业厅")
+                                                 at=clock.now(), place="机构营业厅")
             allowed = may_handle and status in (Case.Status.REVIEWING, Case.Status.SIGNING)
         elif action == "sign":
             fn = partial(cases.case_record_signing, actor=actor, case_id=case_id, note="客户已签约")
