@@ -60,6 +60,10 @@ class Application(TimeStampedModel):
     supplement_count = models.PositiveSmallIntegerField(_("补充资料次数"), default=0)
     supplement_return_to = models.CharField(max_length=20, blank=True)
     supplement_note = models.CharField(_("需补充的资料"), max_length=500, blank=True)
+    # the last supplement request: whether it asked for a written answer, and the highest document id at the time
+    # (a document with a higher id was added or replaced since: services.supplement_answered)
+    supplement_asks_info = models.BooleanField(_("需书面说明"), default=False)
+    supplement_doc_mark = models.PositiveIntegerField(default=0)
     manual_intervention = models.BooleanField(_("人工干预"), default=False, db_index=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, db_index=True)
 
