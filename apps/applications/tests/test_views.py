@@ -21,7 +21,7 @@ def test_cm_registers_member_with_validation(client, cast, login):
     assert "已登记会员 张三" in resp.content.decode()
     data.update(id_photo_front=png(), id_photo_back=png())
     page = client.post("/ops/members/new/", data).content.decode()
-    assert "该身份证号的客户已登记" in page and Member.objects.count() == 1
+    assert "该身份证号的客户已由您登记" in page and Member.objects.count() == 1
 
 
 def test_unknown_birthplace_is_only_a_warning(client, cast, login):
