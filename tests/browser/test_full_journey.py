@@ -328,6 +328,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     switch(page, partner.user, "inst")
     page.click("text=投诉记录查询")
     page.click(f"text={complaint.number}")
+    page.check("#id_holds_0")  # 机构核查：投诉成立, with its reasons, before the two feedback parts
+    page.fill("#id_holds_reason", "经核查，经办人员确实额外收取了 800 元费用。")
     page.fill("#id_agreement", "已向客户致歉并全额退还 800 元，客户表示接受。")
     page.fill("#id_internal", "经办人员停岗培训，扣发当季绩效；全行重申不得收取任何额外费用。")
     snap("inst-complaint-report")
