@@ -80,9 +80,10 @@ def _area_of_owner(c: Complaint) -> str:
 
 
 def _notify_filer(c: Complaint, title: str) -> None:
+    """The filer hears the outcome and the reply (never the internal decisions)."""
     area = "inst" if c.source == Complaint.Source.INSTITUTION else "ops"
     message_send(recipients=[c.filed_by_id], category="complaint", link=f"/{area}/complaints/{c.pk}/",
-                 title=f"投诉 {c.number}：{title}")
+                 title=f"投诉 {c.number}：{title}", body=f"答复：{c.reply}" if c.reply else "")
 
 
 def _lock(actor, complaint_id: int) -> Complaint:

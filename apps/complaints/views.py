@@ -52,9 +52,12 @@ def _owner_label(c: Complaint, *, institution_view: bool) -> str:
 
 
 def _mark_rows(request, rows) -> None:
-    now, inst = clock.now(), _in_institution(request)
+    now, inst, user = clock.now(), _in_institution(request), request.user
+    insider = user.has_perm("complaints.handle_complaint") or user.has_perm("complaints.view_all_complaints")
     for c in rows:
-        c.step_owner = _owner_label(c, institution_view=inst)
+        # a filer (not handling it now) sees "数银" as the current handler, like an institution does
+        filer = not insider and c.filed_by_id == user.pk and c.owner_id != user.pk
+        c.step_owner = _owner_label(c, institution_view=inst or filer)
         c.overdue = c.is_open and c.due_at is not None and c.due_at < now
 
 

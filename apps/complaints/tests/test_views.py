@@ -468,6 +468,7 @@ def test_the_filer_sees_the_outcome_and_reply_not_the_responsibility_decisions(c
     c = file(cast.cm2, on_behalf_of_client=True)
     services.screen(actor=cast.cc, complaint_id=c.pk, decision="accepted", responsible_kind="cm",
                     responsible_user_id=cast.cm.pk)
+    assert cast.tl.display_name not in page(as_user(cast.cm2).get("/ops/complaints/"))  # the reviewer: "数银"
     services.decide(actor=cast.tl, complaint_id=c.pk, holds=True, decision="属实，三天未回复客户", penalty="扣减当月绩效")
     services.confirm_penalty(actor=cast.cm, complaint_id=c.pk)
     services.confirm_penalty(actor=cast.tl, complaint_id=c.pk)
@@ -477,6 +478,9 @@ def test_the_filer_sees_the_outcome_and_reply_not_the_responsibility_decisions(c
     for internal in ("扣减当月绩效", "三天未回复客户", cast.tl.display_name, "责任方", "责任人"):
         assert internal not in filer, internal
     assert not re.search(rf"{cast.cm.display_name}(?!2)", filer)  # the responsible CM (the filer is T_CM2)
+    from apps.messaging.models import Message
+
+    assert Message.objects.filter(recipient=cast.cm2, body="答复：已向客户致歉并指定专人跟进。").exists()
     inside = page(as_user(cast.cc).get(f"/ops/complaints/{c.pk}/"))
     assert "扣减当月绩效" in inside and cast.cm.display_name in inside
 
