@@ -54,7 +54,7 @@ def test_institution_path_in_the_browser(page, shot, cast):
     page.click("button:has-text('提交反馈')")  # the finding comes first: refused without it
     assert "请选择投诉是否成立" in page.content()
     shot(page, "complaint-6a-inst-report-finding-first")
-    page.goto(page.url)
+    page.goto(f"{page.base}/inst/complaints/{c.pk}/")
     page.check("#id_holds_0")  # 成立
     page.fill("#id_holds_reason", "经调取通话录音，经办客户经理确有要求客户购买保险的行为。")
     page.fill("#id_agreement", "已与王先生当面沟通并致歉，取消保险搭售，按原方案放款。")

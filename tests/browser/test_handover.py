@@ -3,9 +3,10 @@ the same page; the team leader approves it in 客户移交; the client is then i
 import pytest
 
 from conftest import browser_login, switch
+from tests.fixtures.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PNG = {"name": "id.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64}
+PNG = {"name": "id.png", "mimeType": "image/png", "buffer": png_bytes()}
 
 
 def test_handover_in_the_browser(page, shot, cast):
