@@ -13,12 +13,14 @@ MENUS = [
              order=4),
     MenuItem("ops.apps.sup", Area.OPS, "主管队列", "ops:queue_supervisor", "applications.supervise_review",
              parent="ops.apps", order=5),
+    MenuItem("ops.apps.handover", Area.OPS, "客户移交", "ops:handover_list", "applications.decide_handover",
+             parent="ops.apps", order=6),
 ]
 
 _VIEW = ["applications.view_application"]
 ROLE_GRANTS = {
-    "cm": _VIEW + ["applications.submit_application"],
-    "cm_leader": _VIEW + ["applications.view_team"],
+    "cm": _VIEW + ["applications.submit_application", "applications.request_handover", "applications.decide_handover"],
+    "cm_leader": _VIEW + ["applications.view_team", "applications.decide_handover"],
     "cs": _VIEW + ["applications.review_cs"],
     "lr": _VIEW + ["applications.review_lr", "applications.arbitrate"],
     "lr_supervisor": _VIEW + ["applications.review_lr", "applications.arbitrate", "applications.supervise_review"],

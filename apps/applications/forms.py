@@ -90,3 +90,17 @@ class QueueFilter(forms.Form):
         if d.get("date_to"):
             qs = qs.filter(created_at__date__lte=d["date_to"])
         return qs
+
+
+class HandoverRequestForm(forms.Form):
+    id_number = forms.CharField(label=_("客户身份证号"), max_length=18,
+                                error_messages={"required": _("请填写客户的 18 位身份证号。")})
+    reason = forms.CharField(label=_("申请理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写申请理由（如：客户要求改由您服务）。"),
+                                             "max_length": _("最多 300 个字。")})
+
+
+class HandoverDecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("decline", "decline")],
+                                 error_messages={"required": _("请选择同意或拒绝。")})
+    note = forms.CharField(label=_("审批意见"), max_length=300, required=False)

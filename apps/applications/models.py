@@ -60,6 +60,10 @@ class Application(TimeStampedModel):
     supplement_count = models.PositiveSmallIntegerField(_("补充资料次数"), default=0)
     supplement_return_to = models.CharField(max_length=20, blank=True)
     supplement_note = models.CharField(_("需补充的资料"), max_length=500, blank=True)
+    # the last supplement request: whether it asked for a written answer, and the highest document id at the time
+    # (a document with a higher id was added or replaced since: services.supplement_answered)
+    supplement_asks_info = models.BooleanField(_("需书面说明"), default=False)
+    supplement_doc_mark = models.PositiveIntegerField(default=0)
     manual_intervention = models.BooleanField(_("人工干预"), default=False, db_index=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True, db_index=True)
 
@@ -236,3 +240,43 @@ class StatusTally(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "organization"], name="tally_status_org")]
+
+
+class Handover(models.Model):
+    """A customer manager asks for a client another CM registered (客户移交): the owning CM or their team leader
+    (客户组长) approves or declines. Approved, the client and their open applications move to the requester;
+    closed applications stay with the CM who handled them. The row is the record of who asked, who decided, when."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        DECLINED = "declined", _("已拒绝")
+
+    TONES = {"pending": "warning", "approved": "success", "declined": "secondary"}
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("客户"))
+    from_cm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("原客户经理"))
+    to_cm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("申请人"))
+    reason = models.CharField(_("申请理由"), max_length=300)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+    applications_moved = models.PositiveIntegerField(_("随客户移交的申请数"), default=0)
+
+    class Meta:
+        verbose_name = _("客户移交")
+        verbose_name_plural = _("客户移交")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["member", "to_cm"], condition=Q(status="pending"),
+                                               name="one_pending_handover_per_requester")]
+        permissions = [("request_handover", _("申请移交其他客户经理的客户")),
+                       ("decide_handover", _("审批客户移交"))]
+
+    @property
+    def tone(self) -> str:
+        return self.TONES.get(self.status, "primary")

@@ -86,9 +86,9 @@ def _move(*, actor, application_id: int, perm: str, method: str, comment: str = 
         action = getattr(app, method)
         if not can_proceed(action):
             raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能{label}（可能已被他人处理），请刷新页面。")
-        if before:
-            before(app)
-        status_apply(app, method, actor=actor, comment=comment)
+        # ``before`` checks the rule under the lock; a text it returns replaces the history comment
+        note = before(app) if before else None
+        status_apply(app, method, actor=actor, comment=note or comment)
         for recipients, title in notify:
             message_send(recipients=recipients(app), title=title.format(app=app), category="workflow",
                          link=f"/ops/applications/{app.pk}/", sender=actor)
@@ -170,8 +170,9 @@ def lr_reject(*, actor, application_id: int, comment: str) -> Application:
                  label="贷审拒绝", comment=comment, notify=[(_cm, "贷款申请 {app.order_no} 贷审拒绝")])
 
 
-def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
-    """CS or LR asks the CM for more documents. The third request flags 人工干预 for the LR supervisor."""
+def ask_supplement(*, actor, application_id: int, missing: str, asks_info: bool = False) -> Application:
+    """CS or LR asks the CM for more documents (and, with ``asks_info``, for a written answer). The third
+    request flags 人工干预 for the LR supervisor. The CM's message says what is missing."""
     if not missing:
         raise ValidationError("请写明需要补充的资料。")
     perm = "applications.review_cs"
@@ -180,6 +181,8 @@ def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
         app.supplement_return_to = app.status if app.status == Status.CS_REVIEW else Status.LR_REVIEW
         app.supplement_count += 1
         app.supplement_note = missing[:500]
+        app.supplement_asks_info = asks_info
+        app.supplement_doc_mark = app.documents.order_by("-pk").values_list("pk", flat=True).first() or 0
         if app.supplement_count >= SUPPLEMENTS_BEFORE_INTERVENTION:
             app.manual_intervention = True
 
@@ -188,8 +191,10 @@ def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
         if current.status in (Status.LR_REVIEW, Status.PENDING_PLAN):
             perm = "applications.review_lr"
         app = _move(actor=actor, application_id=application_id, perm=perm, method="ask_supplement",
-                    label="要求补充资料", comment=f"需补充：{missing}", before=record,
-                    notify=[(_cm, "贷款申请 {app.order_no} 需补充资料")])
+                    label="要求补充资料", comment=f"需补充：{missing}" + ("（需书面说明）" if asks_info else ""),
+                    before=record)
+        message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/applications/{app.pk}/", sender=actor,
+                     title=f"贷款申请 {app.order_no} 需补充资料", body=supplement_request_text(app))
         if app.manual_intervention and app.supplement_count == SUPPLEMENTS_BEFORE_INTERVENTION:
             message_send(recipients=reviewers("supervise_review"), category="workflow",
                          title=f"贷款申请 {app.order_no} 已第 3 次要求补充资料，需人工干预",
@@ -197,13 +202,37 @@ def ask_supplement(*, actor, application_id: int, missing: str) -> Application:
         return app
 
 
+def supplement_request_text(app: Application) -> str:
+    """What the last supplement request asks of the CM (the message body, and the refusal of an empty resubmit)."""
+    text = f"需补充：{app.supplement_note}。"
+    if app.supplement_asks_info:
+        return text + "请上传新增或替换的资料，或在重新提交时填写书面说明。"
+    return text + "请上传新增或替换的资料后重新提交。"
+
+
+def supplement_answered(app: Application, answer: str) -> list[str]:
+    """What the CM added since the last supplement request: documents uploaded (new or replacing one) and, when
+    the request asked for information, the written answer. Empty: nothing, and the resubmit is refused."""
+    added = list(app.documents.filter(pk__gt=app.supplement_doc_mark).values_list("name", flat=True))
+    done = [f"已补充资料：{'、'.join(added)}"] if added else []
+    if app.supplement_asks_info and answer:
+        done.append(f"书面说明：{answer}")
+    return done
+
+
 def resubmit(*, actor, application_id: int, comment: str = "") -> Application:
+    comment = comment.strip()
+
     def check(app):
         if app.cm_id != actor.pk:
             raise PermissionDenied("not the owner")
+        done = supplement_answered(app, comment)
+        if not done:
+            raise ValidationError(f"尚未补充任何内容，不能重新提交。{supplement_request_text(app)}")
+        return "；".join(done)
 
     return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
-                 method="resubmit", label="重新提交", comment=comment or "已补充资料，重新提交", before=check,
+                 method="resubmit", label="重新提交", before=check,
                  notify=[(lambda a: reviewers("review_cs" if a.status == Status.CS_REVIEW else "review_lr"),
                           "补充资料后重新提交：{app.order_no}")])
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import handover_views, views
 
 from .selectors import QUEUES
 
@@ -13,4 +13,7 @@ ops_patterns = [
     path("applications/<int:pk>/arbitrate/", views.application_arbitrate, name="application_arbitrate"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/", views.document_download, name="document_download"),
+    path("handovers/", handover_views.handover_list, name="handover_list"),
+    path("handovers/new/", handover_views.handover_new, name="handover_new"),
+    path("handovers/<int:pk>/decide/", handover_views.handover_decide, name="handover_decide"),
 ]

@@ -121,7 +121,8 @@ def application_act(request, pk: int, action: str):
 def application_supplement(request, pk: int):
     selectors.application_get_for_user(user=request.user, pk=pk)
     try:
-        services.ask_supplement(actor=request.user, application_id=pk, missing=request.POST.get("missing", "").strip())
+        services.ask_supplement(actor=request.user, application_id=pk, missing=request.POST.get("missing", "").strip(),
+                                asks_info=request.POST.get("asks_info") == "1")
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:

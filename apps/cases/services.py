@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from apps.accounts.models import Organization, User
 from apps.applications.models import Application
@@ -107,8 +108,28 @@ def case_book_signing(*, actor, case_id: int, at, place: str) -> Case:
         _check_officer(actor, case)
         if at < clock.now() - timedelta(days=1):
             raise ValidationError("面签时间不能早于今天。")
+        text = _booking_text(case, at, place)
         case.signing_at, case.signing_place = at, place.strip()[:200]
-        return _move(actor, app, case, "book_signing", "预约面签", f"预约面签：{place.strip()}")
+        return _move(actor, app, case, "book_signing", "预约面签", text)
+
+
+def _booking_text(case: Case, at, place: str) -> str:
+    """The log line of a booking; moving an existing booking says from when to when."""
+    def fmt(dt):
+        return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+    if case.signing_at is None:
+        return f"预约面签：{fmt(at)}，{place.strip()}"
+    return f"改约面签：{fmt(case.signing_at)} → {fmt(at)}，{place.strip()}"
+
+
+def _signing_not_before_booking(case: Case, now) -> None:
+    """A signing is recorded at or after its booked time: one that took place earlier first moves the booking
+    (which the case log keeps), so the log never shows a signing before the time the client was booked for."""
+    if case.signing_at is not None and now < case.signing_at:
+        booked = timezone.localtime(case.signing_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError(f"预约的面签时间是 {booked}，还没有到。如面签已提前进行，请先把预约改到实际面签的时间"
+                              f"（改约会记入案件日志），再记录面签。")
 
 
 def case_record_signing(*, actor, case_id: int, note: str) -> Case:
@@ -116,6 +137,7 @@ def case_record_signing(*, actor, case_id: int, note: str) -> Case:
     with transaction.atomic():
         app, case = _lock(actor, case_id, "cases.handle_case")
         _check_officer(actor, case)
+        _signing_not_before_booking(case, clock.now())
         case.signing_note, case.signed_at = note.strip()[:300], clock.now()
         return _move(actor, app, case, "sign", "记录面签", f"面签完成：{note.strip()}")
 

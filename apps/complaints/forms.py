@@ -8,6 +8,7 @@ from apps.accounts.models import Organization, User
 from apps.common.files import sniff
 from apps.common.forms import AmountField, AsciiCharField, SearchField
 
+from .departments import department_choices
 from .models import Complaint
 
 S = Complaint.Status
@@ -106,7 +107,9 @@ class ScreenForm(forms.Form):
     decision = forms.ChoiceField(label=_("处理结论"), widget=RADIO, choices=[
         ("suggestion", _("不属于投诉，按建议处理")), ("not_accepted", _("不予受理")), ("accepted", _("受理"))],
         error_messages={"required": _("请选择处理结论。")})
-    forwarded_to = _text(_("转交部门"), 50, required=False)
+    forwarded_to = forms.ChoiceField(label=_("转交部门"), required=False,
+                                     error_messages={"invalid_choice": _("请选择转交的部门（角色或组织部门）。")},
+                                     help_text=_("选择角色或组织部门，其人员将收到站内信并标记处理"))
     reply = _text(_("给投诉人的答复"), 2000, rows=3, required=False)
     responsible_kind = forms.ChoiceField(label=_("责任方"), required=False,
                                          choices=[("", _("请选择"))] + list(Complaint.Responsible.choices))
@@ -116,6 +119,10 @@ class ScreenForm(forms.Form):
         label=_("被投诉机构"), required=False, empty_label=_("请选择"),
         queryset=Organization.objects.filter(kind=Organization.Kind.INSTITUTION, parent__isnull=True,
                                              is_active=True).order_by("name"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forwarded_to"].choices = [("", _("请选择"))] + department_choices()
 
 
 class DecideForm(forms.Form):
@@ -132,7 +139,18 @@ class FinalReviewForm(forms.Form):
                   help_text=_("请先与投诉人联系，记录答复的内容；提交后投诉办结"))
 
 
+class SuggestionHandledForm(forms.Form):
+    handling = _text(_("处理情况"), 500, rows=3, required_message=_("请填写处理情况。"),
+                     help_text=_("如：已纳入下季度产品改进计划"))
+
+
 class ReportForm(forms.Form):
+    """机构核查 first (投诉是否成立 and why), then the two feedback parts."""
+
+    holds = forms.TypedChoiceField(label=_("核查结论：投诉是否成立"), widget=RADIO, coerce=lambda v: v == "1",
+                                   choices=[("1", _("成立")), ("0", _("不成立"))],
+                                   error_messages={"required": _("请选择投诉是否成立。")})
+    holds_reason = _text(_("成立或不成立的理由"), 1000, rows=3, required_message=_("请填写成立或不成立的理由。"))
     agreement = _text(_("1. 与客户达成的处理结果"), 2000, rows=4,
                       required_message=_("请填写与客户达成的处理结果。"))
     internal = _text(_("2. 机构内部处理情况"), 2000, rows=4, required_message=_("请填写机构内部处理情况。"))

@@ -61,7 +61,17 @@ class Complaint(TimeStampedModel):
     institution = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("被投诉机构"))
     forwarded_to = models.CharField(_("转交部门"), max_length=50, blank=True)
+    # a suggestion goes to a department: a 数银 role or an organisation unit (its members and sub-units' members),
+    # one of whom marks it handled
+    forwarded_role = models.CharField(_("转交角色"), max_length=30, blank=True)
+    forwarded_unit = models.ForeignKey("accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("转交部门"))
+    suggestion_handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+", verbose_name=_("建议处理人"))
+    suggestion_handled_at = models.DateTimeField(_("建议处理时间"), null=True, blank=True)
+    suggestion_handling = models.CharField(_("建议处理情况"), max_length=500, blank=True)
     holds = models.BooleanField(_("投诉是否成立"), null=True)
+    holds_reason = models.TextField(_("成立/不成立的理由"), max_length=1000, blank=True)
     decision = models.CharField(_("处理决定"), max_length=500, blank=True)
     penalty = models.CharField(_("处罚"), max_length=300, blank=True)
     penalty_amount = MoneyField(_("罚款金额"), null=True, blank=True)

@@ -1,13 +1,15 @@
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from .departments import department_q
 from .models import Complaint
 
 
 def complaints_for_user(*, user) -> QuerySet:
     """Institutions: the complaints they filed and those against them (their own only). 数银: the
     complaint centre and 业务部 all; everyone else what they filed, what they are responsible for, what
-    they (or their role) must act on now, and the confirmations they owe as a superior."""
+    they (or their role) must act on now, the confirmations they owe as a superior, and the suggestions
+    forwarded to their department."""
     qs = Complaint.objects.select_related("filed_by", "institution", "filing_institution", "owner",
                                           "responsible_user")
     org = user.organization
@@ -19,7 +21,8 @@ def complaints_for_user(*, user) -> QuerySet:
         return qs
     roles = list(user.roles.filter(is_active=True, organization__isnull=True).values_list("code", flat=True))
     return qs.filter(Q(filed_by=user) | Q(responsible_user=user) | Q(owner=user) | Q(responsible_user__superior=user)
-                     | (Q(owner_role__in=roles) & ~Q(owner_role="")))
+                     | (Q(owner_role__in=roles) & ~Q(owner_role=""))
+                     | (Q(status=Complaint.Status.SUGGESTION) & department_q(user, roles)))
 
 
 def complaint_get_for_user(*, user, pk: int) -> Complaint:

@@ -24,6 +24,7 @@ from apps.messaging.services import message_send
 from apps.positions import services as ledger
 from apps.positions.models import Account, Approval
 
+from .departments import department_members, department_resolve
 from .models import Attachment, Complaint, ComplaintLog
 from .selectors import complaints_for_user
 
@@ -79,9 +80,10 @@ def _area_of_owner(c: Complaint) -> str:
 
 
 def _notify_filer(c: Complaint, title: str) -> None:
+    """The filer hears the outcome and the reply (never the internal decisions)."""
     area = "inst" if c.source == Complaint.Source.INSTITUTION else "ops"
     message_send(recipients=[c.filed_by_id], category="complaint", link=f"/{area}/complaints/{c.pk}/",
-                 title=f"投诉 {c.number}：{title}")
+                 title=f"投诉 {c.number}：{title}", body=f"答复：{c.reply}" if c.reply else "")
 
 
 def _lock(actor, complaint_id: int) -> Complaint:
@@ -164,14 +166,7 @@ def screen(*, actor, complaint_id: int, decision: str, reply: str = "", forwarde
         c = _lock(actor, complaint_id)
         _expect(c, S.SCREENING, "受理审核")
         if decision == "suggestion":
-            if not forwarded_to.strip():
-                raise ValidationError("请填写转交的部门。")
-            c.forwarded_to = forwarded_to.strip()[:50]
-            c.reply = reply.strip() or f"感谢您的宝贵建议，我们已转交{c.forwarded_to}研究改进。"
-            _move(c, "to_suggestion", actor, f"不属于投诉，按建议处理，转交{c.forwarded_to}", now)
-            _step(c, now)
-            c.save()
-            _notify_filer(c, "已按建议处理，感谢您的反馈")
+            _suggestion_forward(c, actor, department=forwarded_to, reply=reply, now=now)
             return c
         if decision == "not_accepted":
             if not reply.strip():
@@ -211,6 +206,49 @@ def screen(*, actor, complaint_id: int, decision: str, reply: str = "", forwarde
         _step(c, now, owner=reviewer, role="" if reviewer else role)
         c.save()
         _notify_owner(c, "请核查投诉是否成立、责任人及处罚")
+        return c
+
+
+# ---- suggestions (反馈到相关部门) ----
+
+def _suggestion_forward(c: Complaint, actor, *, department: str, reply: str, now) -> None:
+    """Record a suggestion, thank the filer, and send it to the chosen department's members as a message."""
+    role, unit, label = department_resolve(department)
+    members = department_members(role=role, unit_id=unit.pk if unit else None)
+    if not members:
+        raise ValidationError(f"“{label}”目前没有在职人员，请选择其他部门。")
+    c.forwarded_to, c.forwarded_role, c.forwarded_unit = label[:50], role, unit
+    c.reply = reply.strip()[:2000] or f"感谢您的宝贵建议，我们已转交{label}研究改进。"
+    _move(c, "to_suggestion", actor, f"不属于投诉，按建议处理，转交{label}", now)
+    _step(c, now)
+    c.save()
+    _notify_filer(c, "已按建议处理，感谢您的反馈")
+    message_send(recipients=members, category="complaint", link=f"/ops/complaints/{c.pk}/", sender=actor,
+                 title=f"客户建议 {c.number}：{c.subject}（请处理后标记已处理）",
+                 body=f"投诉处理中心转交{label}的建议：\n{c.content}")
+
+
+def suggestion_department_members(c: Complaint) -> list[int]:
+    return department_members(role=c.forwarded_role, unit_id=c.forwarded_unit_id)
+
+
+def suggestion_mark_handled(*, actor, complaint_id: int, handling: str) -> Complaint:
+    """A member of the department the suggestion went to records what was done with it; once."""
+    if not handling.strip():
+        raise ValidationError("请填写处理情况。")
+    now = clock.now()
+    with transaction.atomic():
+        c = _lock(actor, complaint_id)
+        _expect(c, S.SUGGESTION, "标记建议已处理")
+        if actor.pk not in suggestion_department_members(c):
+            raise PermissionDenied("not in the department")
+        if c.suggestion_handled_at is not None:
+            raise ValidationError(f"该建议已由 {c.suggestion_handled_by.display_name} 标记为已处理，请刷新页面。")
+        c.suggestion_handled_by, c.suggestion_handled_at = actor, now
+        c.suggestion_handling = handling.strip()[:500]
+        c.save(update_fields=["suggestion_handled_by", "suggestion_handled_at", "suggestion_handling", "updated_at"])
+        ComplaintLog.objects.create(complaint=c, at=now, actor=actor,
+                                    text=f"{c.forwarded_to}已处理建议：{c.suggestion_handling}"[:500])
         return c
 
 
@@ -293,9 +331,13 @@ def final_review(*, actor, complaint_id: int, reply: str) -> Complaint:
 
 # ---- institution path ----
 
-def institution_report(*, actor, complaint_id: int, agreement: str, internal: str) -> Complaint:
+def institution_report(*, actor, complaint_id: int, holds: bool | None, holds_reason: str, agreement: str,
+                       internal: str) -> Complaint:
+    """机构核查 → 投诉是否成立 (with its reasons) → 机构处理 → the two feedback parts, in the chart's order."""
     if not actor.has_perm("complaints.handle_institution_complaint"):
         raise PermissionDenied("complaints.handle_institution_complaint")
+    if holds is None or not holds_reason.strip():
+        raise ValidationError("请先填写核查结论：投诉是否成立，以及成立或不成立的理由。")
     if not agreement.strip() or not internal.strip():
         raise ValidationError("请填写两部分反馈：1. 与客户达成的处理结果；2. 机构内部处理情况。")
     now = clock.now()
@@ -304,8 +346,9 @@ def institution_report(*, actor, complaint_id: int, agreement: str, internal: st
         _expect(c, S.INSTITUTION_HANDLING, "反馈处理结果")
         if not _owns_step(actor, c):
             raise Http404
+        c.holds, c.holds_reason = holds, holds_reason.strip()[:1000]
         c.institution_agreement, c.institution_internal = agreement.strip()[:2000], internal.strip()[:2000]
-        _move(c, "institution_report", actor, "机构已反馈处理结果", now)
+        _move(c, "institution_report", actor, f"机构核查：投诉{'成立' if holds else '不成立'}，已反馈处理结果", now)
         _step(c, now, role="complaint_center")
         c.save()
         _notify_owner(c, "机构已反馈处理结果，请确认并答复客户")

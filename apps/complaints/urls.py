@@ -17,6 +17,8 @@ ops_patterns = [
     path("complaints/<int:pk>/decide/", views.complaint_decide, name="complaint_decide"),
     path("complaints/<int:pk>/confirm-penalty/", views.complaint_confirm_penalty, name="complaint_confirm_penalty"),
     path("complaints/<int:pk>/final-review/", views.complaint_final_review, name="complaint_final_review"),
+    path("complaints/<int:pk>/suggestion-handled/", views.complaint_suggestion_handled,
+         name="complaint_suggestion_handled"),
     path("complaints/<int:pk>/platform-confirm/", views.complaint_platform_confirm,
          name="complaint_platform_confirm"),
 ]

@@ -20,7 +20,7 @@ from apps.common.views import list_context
 
 from . import selectors, services
 from .forms import (ComplaintFilter, ComplaintForm, DecideForm, FinalReviewForm, PlatformConfirmForm, ReportForm,
-                    ScreenForm)
+                    ScreenForm, SuggestionHandledForm)
 from .models import Attachment, Complaint
 
 S = Complaint.Status
@@ -30,7 +30,8 @@ ROLE_NAMES = {spec.code: spec.name for spec in PLATFORM_ROLES}
 INTERNAL = {S.INVESTIGATING, S.CONFIRMING, S.FINAL_REVIEW}
 SORTS = {"number": "number", "filed": "created_at", "deadline": "due_at", "status": "status"}
 STEP_FORMS = {"screen": ScreenForm, "decide": DecideForm, "confirm_penalty": None, "final_review": FinalReviewForm,
-              "report": ReportForm, "platform_confirm": PlatformConfirmForm}
+              "report": ReportForm, "platform_confirm": PlatformConfirmForm,
+              "suggestion_handled": SuggestionHandledForm}
 
 
 def _in_institution(request) -> bool:
@@ -51,9 +52,12 @@ def _owner_label(c: Complaint, *, institution_view: bool) -> str:
 
 
 def _mark_rows(request, rows) -> None:
-    now, inst = clock.now(), _in_institution(request)
+    now, inst, user = clock.now(), _in_institution(request), request.user
+    insider = user.has_perm("complaints.handle_complaint") or user.has_perm("complaints.view_all_complaints")
     for c in rows:
-        c.step_owner = _owner_label(c, institution_view=inst)
+        # a filer (not handling it now) sees "数银" as the current handler, like an institution does
+        filer = not insider and c.filed_by_id == user.pk and c.owner_id != user.pk
+        c.step_owner = _owner_label(c, institution_view=inst or filer)
         c.overdue = c.is_open and c.due_at is not None and c.due_at < now
 
 
@@ -114,6 +118,9 @@ def complaint_new(request):
 def _actions(request, c: Complaint) -> set[str]:
     """The step forms this user may use now (the services enforce the same rules)."""
     user = request.user
+    if c.status == S.SUGGESTION and c.suggestion_handled_at is None and not _in_institution(request) \
+            and user.pk in services.suggestion_department_members(c):
+        return {"suggestion_handled"}
     if not c.is_open:
         return set()
     if _in_institution(request):
@@ -130,12 +137,35 @@ def _actions(request, c: Complaint) -> set[str]:
     return set()
 
 
-def _history(c: Complaint, *, institution_view: bool) -> list:
+def _filer_only(user, c: Complaint) -> bool:
+    """The filer (a person, or the filing institution) with no part in handling the complaint: they see its
+    outcome and the reply, not 数银's responsibility decisions (who was responsible, findings, penalties)."""
+    org = user.organization
+    if org.is_institution:
+        return c.filing_institution_id == org.root_id and c.institution_id != org.root_id
+    if c.filed_by_id != user.pk or user.has_perm("complaints.handle_complaint") \
+            or user.has_perm("complaints.view_all_complaints"):
+        return False
+    involved = {c.responsible_user_id, c.owner_id, c.superior_confirmed_by_id, c.suggestion_handled_by_id}
+    if c.responsible_user_id and c.responsible_user.superior_id:
+        involved.add(c.responsible_user.superior_id)
+    if user.pk in involved or c.log.filter(actor=user).count() > 1:  # beyond filing it, they acted on it
+        return False
+    return not (c.owner_role and user.roles.filter(code=c.owner_role, organization__isnull=True).exists())
+
+
+def _history(c: Complaint, *, institution_view: bool, filer_view: bool = False) -> list:
     rows = []
     for h in c.log.select_related("actor__organization"):
         h.from_label, h.to_label = STATUS_LABELS.get(h.from_status, ""), STATUS_LABELS.get(h.to_status, "")
         h.actor_label = h.actor.display_name if h.actor else _("系统")
-        if institution_view:
+        if filer_view:  # the steps and when, without the texts that name responsibility or penalties
+            if not h.to_status:
+                continue
+            if h.from_status:  # every step after filing: who acted is 数银 or the institution complained about
+                h.text = ""
+                h.actor_label = _("合作机构") if h.actor and h.actor.organization.is_institution else _("数银")
+        elif institution_view:
             if not h.to_status:  # penalty confirmations and reminders of 数银's own steps
                 continue
             if h.actor and not h.actor.organization.is_institution:
@@ -148,16 +178,17 @@ def _history(c: Complaint, *, institution_view: bool) -> list:
 
 def _detail_page(request, c: Complaint, bound: dict | None = None):
     institution_view = _in_institution(request)
+    filer_view = _filer_only(request.user, c)
     actions = _actions(request, c)
     forms = {name: (bound or {}).get(name) or STEP_FORMS[name](initial=_initial(name, c))
              for name in actions if STEP_FORMS[name]}
     own_root = request.user.organization.root_id
-    c.step_owner = _owner_label(c, institution_view=institution_view)
+    c.step_owner = _owner_label(c, institution_view=institution_view or filer_view)
     return render(request, "complaints/complaint_detail.html", {
-        "c": c, "actions": actions, "forms": forms, "institution_view": institution_view,
+        "c": c, "actions": actions, "forms": forms, "institution_view": institution_view, "filer_view": filer_view,
         "attachments": c.attachments.select_related("uploaded_by"),
-        "history": _history(c, institution_view=institution_view),
-        "show_report": not institution_view or c.institution_id == own_root,
+        "history": _history(c, institution_view=institution_view, filer_view=filer_view),
+        "show_report": not filer_view and (not institution_view or c.institution_id == own_root),
         "confirmer": _("上级") if c.responsible_confirmed_at else _("责任人"),
     })
 
@@ -254,7 +285,8 @@ def complaint_final_review(request, pk: int):
 @area_view("complaints.handle_institution_complaint")
 def complaint_report(request, pk: int):
     return _act(request, pk, "report", lambda c, d: services.institution_report(
-        actor=request.user, complaint_id=c.pk, agreement=d["agreement"], internal=d["internal"]),
+        actor=request.user, complaint_id=c.pk, holds=d["holds"], holds_reason=d["holds_reason"],
+        agreement=d["agreement"], internal=d["internal"]),
         lambda c, d: _("已提交处理反馈，等待数银确认。"))
 
 
@@ -273,3 +305,11 @@ def complaint_platform_confirm(request, pk: int):
     return _act(request, pk, "platform_confirm", lambda c, d: services.platform_confirm(
         actor=request.user, complaint_id=c.pk, accept=d["outcome"] == "accept", reply=d["reply"],
         penalty_amount=d["penalty_amount"] if d["outcome"] == "accept" else None), _confirm_success)
+
+
+@require_POST
+@area_view("complaints.view_complaint")  # the members of the department the suggestion went to: any 数银 staff
+def complaint_suggestion_handled(request, pk: int):
+    return _act(request, pk, "suggestion_handled", lambda c, d: services.suggestion_mark_handled(
+        actor=request.user, complaint_id=c.pk, handling=d["handling"]),
+        lambda c, d: _("已标记建议为已处理。"))

@@ -150,12 +150,30 @@ def eligibility_check(*, application, institution, level: str) -> Eligibility:
 # ---- pages ----
 
 def offers_for_user(*, user) -> QuerySet:
-    """Cases dispatched to the user's institution (all of its units see the legal entity's cases)."""
+    """Cases dispatched to the user's institution: every unit sees the open offers (the client masked), and the
+    answered ones (the history, where the client shows once accepted) follow ``offer_history_q``."""
     org = user.organization
     if org is None or not org.is_institution:
         return Candidate.objects.none()
-    return (Candidate.objects.filter(institution_id=org.root_id)
+    return (Candidate.objects.filter(institution_id=org.root_id).filter(offer_history_q(user))
             .select_related("application__product", "application__region", "application__member", "round"))
+
+
+def offer_history_q(user) -> Q:
+    """The offer history follows the data scope of the case pages: a user who sees the whole institution sees all
+    of it; anyone else only the offers they answered themselves and those whose case (the client chose the
+    institution) lies in their scope — a sub-institution's read-only user does not see a client that the case
+    pages would answer 404 for. (Reads the case through the reverse relation: dispatch does not import cases.)"""
+    from apps.accounts.models import DataScope
+    from apps.accounts.selectors import organization_scope_q, user_data_scope
+
+    scope = user_data_scope(user)
+    if scope == DataScope.ALL or (scope == DataScope.UNIT_AND_BELOW and user.organization.parent_id is None):
+        return Q()
+    case_q = organization_scope_q(user, field="case__unit")
+    if scope == DataScope.SELF:
+        case_q &= Q(case__officer=user)
+    return Q(status=Candidate.Status.OFFERED) | Q(answered_by=user) | case_q
 
 
 def offer_get_for_user(*, user, pk: int) -> Candidate:

@@ -17,10 +17,10 @@ class MemberForm(forms.Form):
     id_photo_back = forms.FileField(label=_("身份证国徽面（JPG/PNG/PDF）"))
 
     def clean_id_number(self):
-        number = self.cleaned_data["id_number"]  # folded to ASCII: '１１０…' finds the member stored as '110…'
-        if Member.objects.filter(id_number=number).exists():
-            raise forms.ValidationError(_("该身份证号的客户已登记，请在会员查询中找到并使用该客户。"))
-        return number
+        # folded to ASCII by the field ('１１０…' is '110…'); an ID number already registered is refused by
+        # services.member_register, which says by whom (the CM's own client, or another CM's, for whom the page
+        # offers a hand-over request)
+        return self.cleaned_data["id_number"]
 
     def clean_id_photo_front(self):
         sniff(self.cleaned_data["id_photo_front"])

@@ -24,7 +24,7 @@ def member_register(*, actor, real_name: str, id_number: str, mobile: str, addre
     number = validate_resident_id(id_number)
     existing = Member.objects.filter(id_number=number).first()
     if existing is not None:
-        raise ValidationError("该身份证号的客户已登记，请在会员查询中找到并使用该客户。", code="duplicate")
+        _already_registered(actor, existing)
     front = private_save(id_photo_front, folder="id-photos")
     back = private_save(id_photo_back, folder="id-photos")
     try:
@@ -35,7 +35,16 @@ def member_register(*, actor, real_name: str, id_number: str, mobile: str, addre
                 id_photo_front=front, id_photo_back=back, birthplace_known=birthplace_known(number),
                 registered_by=actor, organization=actor.organization)
     except IntegrityError:
-        raise ValidationError("该身份证号的客户已登记，请在会员查询中找到并使用该客户。", code="duplicate") from None
+        _already_registered(actor, Member.objects.get(id_number=number))
+
+
+def _already_registered(actor, existing: Member):
+    """One member per ID number. The CM's own client is found in search; another CM's client is outside their
+    scope, so the way on is a hand-over request (applications.handover), which the page offers."""
+    if existing.registered_by_id == actor.pk:
+        raise ValidationError("该身份证号的客户已由您登记，请在会员查询中找到并使用该客户。", code="duplicate")
+    raise ValidationError("该身份证号的客户已由其他客户经理登记，您在会员查询中查不到。如客户希望改由您服务，"
+                          "请在下方向其客户经理或客户组长申请移交。", code="registered_elsewhere")
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from apps.common.views import list_context
 
 from . import selectors, services
 from .forms import MemberFilter, MemberForm
-from .models import Member
 
 
 @area_view("members.view_member")
@@ -29,18 +28,21 @@ def member_list(request):
 @area_view("members.add_member")
 def member_create(request):
     form = MemberForm(request.POST or None, request.FILES or None)
+    handover_id_number = ""
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             member = services.member_register(actor=request.user, **d)
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
+            if exc.error_list[0].code == "registered_elsewhere":  # offer the hand-over request
+                handover_id_number = d["id_number"]
         else:
             messages.success(request, _("已登记会员 %(n)s，待客服实名认证。") % {"n": member.real_name})
             if not member.birthplace_known:
                 messages.warning(request, _("提示：身份证前 6 位出生地代码不在现行行政区划中（可能是旧代码），请客服核对。"))
             return redirect("ops:member_detail", pk=member.pk)
-    return render(request, "members/member_form.html", {"form": form})
+    return render(request, "members/member_form.html", {"form": form, "handover_id_number": handover_id_number})
 
 
 @area_view("members.view_member")

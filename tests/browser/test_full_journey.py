@@ -217,8 +217,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.fill("#id_note", "营业执照与流水齐全，开始审核")
     page.click("[data-testid=review]")
     said(page, "已开始审核")
-    at = timezone.localtime(clock_reset.now()) + timedelta(days=1)
-    page.fill("#id_at", at.strftime("%Y-%m-%dT10:00"))
+    at = timezone.localtime(clock_reset.now())  # the signing is recorded right after: not before the booked time
+    page.fill("#id_at", at.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_place", "深圳市南山区海德三道营业部")
     page.click("[data-testid=book]")
     said(page, "已预约面签")
@@ -328,6 +328,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     switch(page, partner.user, "inst")
     page.click("text=投诉记录查询")
     page.click(f"text={complaint.number}")
+    page.check("#id_holds_0")  # 机构核查：投诉成立, with its reasons, before the two feedback parts
+    page.fill("#id_holds_reason", "经核查，经办人员确实额外收取了 800 元费用。")
     page.fill("#id_agreement", "已向客户致歉并全额退还 800 元，客户表示接受。")
     page.fill("#id_internal", "经办人员停岗培训，扣发当季绩效；全行重申不得收取任何额外费用。")
     snap("inst-complaint-report")

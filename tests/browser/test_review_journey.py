@@ -71,6 +71,8 @@ def test_review_journey(page, shot, cast):
 
     switch(page, cast.cm, "ops")
     page.goto(app_url)
+    page.click("button:has-text('重新提交')")
+    assert "尚未补充任何内容，不能重新提交" in page.content()  # nothing added yet
     page.select_option("#id_name", "其他补充资料")
     page.set_input_files("#id_file", PNG)
     page.click("button:has-text('上传')")

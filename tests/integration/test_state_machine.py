@@ -244,6 +244,10 @@ class WorkflowMachine(RuleBasedStateMachine):
         have = set(Document.objects.filter(application_id=app_id).values_list("name", flat=True))
         return [n for n in self.world.product.checklist if n not in have]
 
+    def supplemented(self, app_id) -> bool:
+        mark = Application.objects.get(pk=app_id).supplement_doc_mark
+        return Document.objects.filter(application_id=app_id, pk__gt=mark).exists()
+
     def do_document(self, app_id, kind, name):
         status = self.apps[app_id][1]
         actor = self.platform_user(kind, app_id)
@@ -259,6 +263,8 @@ class WorkflowMachine(RuleBasedStateMachine):
                                                                                                A.PENDING_PLAN))
         if action == "submit":
             allowed = allowed and not self.missing_documents(app_id)
+        if action == "resubmit":  # only with a document added or replaced since the request
+            allowed = allowed and self.supplemented(app_id)
         before = Application.objects.get(pk=app_id)
         done = self.expect(allowed, review_call(action, self.platform_user(kind, app_id), app_id), hooks=hooks,
                            what=f"{action} by {kind} in {status}")
@@ -371,7 +377,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             allowed = may_handle and status == Case.Status.ALLOCATED
         elif action == "book":
             fn = partial(cases.case_book_signing, actor=actor, case_id=case_id,
-                                                 at=clock.now() + timedelta(days=1), place="机构营业厅")
+                                                 at=clock.now(), place="机构营业厅")
             allowed = may_handle and status in (Case.Status.REVIEWING, Case.Status.SIGNING)
         elif action == "sign":
             fn = partial(cases.case_record_signing, actor=actor, case_id=case_id, note="客户已签约")
@@ -639,6 +645,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             action = pick(NEXT_REVIEW[status], "review action")
             if action in ("submit", "resubmit") and self.missing_documents(app_id):
                 self.do_document(app_id, "owner", self.missing_documents(app_id)[0])
+            if action == "resubmit" and not self.supplemented(app_id):
+                self.do_document(app_id, "owner", "其他补充资料")
             who = REVIEW[action][0]
             kind = "owner" if who == "owner" else pick(sorted(who), "reviewer")
             hooks = action != "lr_pass" or pick([True] * 5 + [False], "hook")

@@ -21,7 +21,7 @@ def test_cm_registers_member_with_validation(client, cast, login):
     assert "已登记会员 张三" in resp.content.decode()
     data.update(id_photo_front=png(), id_photo_back=png())
     page = client.post("/ops/members/new/", data).content.decode()
-    assert "该身份证号的客户已登记" in page and Member.objects.count() == 1
+    assert "该身份证号的客户已由您登记" in page and Member.objects.count() == 1
 
 
 def test_unknown_birthplace_is_only_a_warning(client, cast, login):
@@ -154,3 +154,26 @@ def test_queue_query_count_is_fixed(client, cast, login, make_member, product, d
     client.get("/ops/queues/cs/?size=100")
     with django_assert_num_queries(6):  # the tally sums (total and top-bar badges), ids of the page, its rows
         assert client.get("/ops/queues/cs/?size=100&q=客户").status_code == 200
+
+
+def test_supplement_request_and_resubmit_through_the_pages(client, cast, login, draft):
+    """The reviewer asks for documents and a written answer on the page; the CM's empty resubmit is refused with
+    what is missing and nothing changes; with a written answer it goes back to the reviewer."""
+    from apps.applications.models import Status
+
+    app = draft()
+    services.application_submit(actor=cast.cm, application_id=app.pk)
+    login(cast.cs)
+    resp = client.post(f"/ops/applications/{app.pk}/supplement/", {"missing": "经营流水及用途说明", "asks_info": "1"},
+                       follow=True)
+    assert "已通知客户经理补充资料" in resp.content.decode()
+    login(cast.cm)
+    html = client.get(f"/ops/applications/{app.pk}/").content.decode()
+    assert "经营流水及用途说明" in html and 'id="id_answer"' in html
+    resp = client.post(f"/ops/applications/{app.pk}/act/resubmit/", {"comment": ""}, follow=True)
+    assert "尚未补充任何内容，不能重新提交。需补充：经营流水及用途说明" in resp.content.decode()
+    assert Application.objects.get(pk=app.pk).status == Status.SUPPLEMENT
+    resp = client.post(f"/ops/applications/{app.pk}/act/resubmit/", {"comment": "用于采购原材料"}, follow=True)
+    assert "操作成功：重新提交" in resp.content.decode()
+    assert Application.objects.get(pk=app.pk).status == Status.CS_REVIEW
+    assert "书面说明：用于采购原材料" in client.get(f"/ops/applications/{app.pk}/").content.decode()

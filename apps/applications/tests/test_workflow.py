@@ -85,9 +85,9 @@ def test_third_supplement_flags_manual_intervention(cast, draft):
     app = draft()
     services.application_submit(actor=cast.cm, application_id=app.pk)
     for i in range(3):
-        services.ask_supplement(actor=cast.cs, application_id=app.pk, missing=f"资料{i}")
+        services.ask_supplement(actor=cast.cs, application_id=app.pk, missing=f"资料{i}", asks_info=True)
         assert reload(app).manual_intervention == (i == 2)
-        services.resubmit(actor=cast.cm, application_id=app.pk)
+        services.resubmit(actor=cast.cm, application_id=app.pk, comment=f"说明{i}")
         assert reload(app).status == Status.CS_REVIEW
     assert reload(app).supplement_count == 3
     assert Message.objects.filter(recipient=cast.lrs, title__contains="需人工干预").exists()
@@ -141,3 +141,30 @@ def test_unverified_member_cannot_apply(cast, make_member, product):
         services.application_create(actor=cast.cm, member=make_member(verified=False), product=product,
                                     amount="20000", term_months=6, region=Region.objects.get(code="440305"),
                                     purpose="x", client_type="individual")
+
+
+def test_resubmit_needs_something_new_and_the_cm_is_told_what(cast, draft):
+    """A resubmit with nothing added is refused with what the request asked; a document added (or replacing
+    one) or, where the request asked for information, a written answer lets it through, named in the history."""
+    app = draft()
+    services.application_submit(actor=cast.cm, application_id=app.pk)
+    services.ask_supplement(actor=cast.cs, application_id=app.pk, missing="近 6 个月银行流水")
+    msg = Message.objects.get(recipient=cast.cm, title__contains="需补充资料")
+    assert "需补充：近 6 个月银行流水" in msg.body and "请上传新增或替换的资料" in msg.body
+    with pytest.raises(ValidationError, match="尚未补充任何内容，不能重新提交。需补充：近 6 个月银行流水"):
+        services.resubmit(actor=cast.cm, application_id=app.pk)
+    with pytest.raises(ValidationError):  # a written answer was not asked for: it does not count
+        services.resubmit(actor=cast.cm, application_id=app.pk, comment="客户说下周再给")
+    assert reload(app).status == Status.SUPPLEMENT
+    name = reload(app).product.checklist[0]
+    services.document_add(actor=cast.cm, application_id=app.pk, name=name, upload=png())  # replaces one
+    services.resubmit(actor=cast.cm, application_id=app.pk)
+    assert reload(app).status == Status.CS_REVIEW
+    assert app.history.last().comment == f"已补充资料：{name}"
+
+    services.ask_supplement(actor=cast.cs, application_id=app.pk, missing="收入来源说明", asks_info=True)
+    assert "或在重新提交时填写书面说明" in Message.objects.filter(recipient=cast.cm).order_by("-pk")[0].body
+    with pytest.raises(ValidationError, match="或在重新提交时填写书面说明"):  # the earlier upload is not new
+        services.resubmit(actor=cast.cm, application_id=app.pk, comment="  ")
+    services.resubmit(actor=cast.cm, application_id=app.pk, comment="客户在职工资收入，另有房租收入")
+    assert app.history.last().comment == "书面说明：客户在职工资收入，另有房租收入"

@@ -135,7 +135,7 @@ def test_the_whole_case_through_the_pages(client, login, chosen):
     assert f"已分配给 {partner.user.display_name}" in page(resp) and status(case) == "allocated"
     resp = client.post(url(case, "review/"), {"note": "资料齐全"}, follow=True)
     assert "已开始审核" in page(resp) and status(case) == "reviewing"
-    at = clock.now() + timedelta(days=2)
+    at = clock.now() - timedelta(minutes=1)
     resp = client.post(url(case, "signing/book/"), {"at": local(at), "place": "南山营业部"}, follow=True)
     assert "已预约面签" in page(resp) and "南山营业部" in page(resp) and status(case) == "signing"
     resp = client.post(url(case, "signing/record/"), {"note": "客户已签约"}, follow=True)
@@ -217,7 +217,7 @@ def test_bad_input_shows_a_chinese_error_keeps_the_values_and_changes_nothing(cl
     assert "面签时间不能早于今天" in page(resp) and status(case) == "reviewing"
     resp = client.post(url(case, "signing/book/"), {"at": "明天", "place": ""})
     assert "请选择正确的面签日期和时间" in page(resp) and "此项为必填项" in page(resp)
-    services.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now() + timedelta(hours=2), place="门店")
+    services.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now(), place="门店")
     services.case_record_signing(actor=partner.user, case_id=case.pk, note="已签")
     resp = client.post(url(case, "disburse/"), {"amount": "60000", "disbursed_on": clock.today().isoformat(),
                                                 "contract_no": "HT-KEEP", "term_months": "12", "annual_rate": "6"})
@@ -252,3 +252,31 @@ def test_cannot_lend_sends_the_case_back_and_releases_the_hold(client, login, ch
     assert case.status == Case.Status.CANNOT_LEND and case.application.status == AppStatus.REDISPATCH
     assert Hold.objects.get(pk=case.candidate.hold_id).status == "released"
     books_balance()
+
+
+def test_signing_before_the_booked_time_must_move_the_booking_first(client, login, chosen):
+    """Booked for 10:00, the officer records the signing at 04:59: refused with what to do, nothing changes; after
+    moving the booking (the log says from when to when) the signing is recorded."""
+    from django.utils import timezone
+
+    from apps.cases.models import CaseLog
+
+    partner, case = chosen()
+    services.case_allocate(actor=partner.user, case_id=case.pk, officer_id=partner.user.pk)
+    services.case_start_review(actor=partner.user, case_id=case.pk)
+    today = timezone.localtime(clock.now())
+    clock.shift(today.replace(hour=4, minute=59, second=0, microsecond=0) - today)  # 04:59 Beijing time, today
+    booked = timezone.localtime(clock.now()).replace(hour=10, minute=0)
+    services.case_book_signing(actor=partner.user, case_id=case.pk, at=booked, place="南山营业部")
+    login(partner.user)
+    resp = client.post(url(case, "signing/record/"), {"note": "客户已签约"})
+    assert f"预约的面签时间是 {booked:%Y-%m-%d} 10:00，还没有到" in page(resp) and "请先把预约改到实际面签的时间" in page(resp)
+    assert status(case) == "signing" and Case.objects.get(pk=case.pk).signed_at is None
+    early = timezone.localtime(clock.now()).replace(hour=4, minute=30)
+    resp = client.post(url(case, "signing/book/"), {"at": local(early), "place": "南山营业部"}, follow=True)
+    assert "已预约面签" in page(resp)
+    assert CaseLog.objects.filter(case=case, text__startswith=f"改约面签：{booked:%Y-%m-%d} 10:00 → {booked:%Y-%m-%d} 04:30").exists()
+    resp = client.post(url(case, "signing/record/"), {"note": "客户已签约"}, follow=True)
+    assert "已记录面签" in page(resp) and status(case) == "signed"
+    case.refresh_from_db()
+    assert case.signing_at <= case.signed_at

@@ -37,5 +37,5 @@ FOREIGN = {
 }
 FOREIGN_DEFAULT_OK = {
     "ops:complaint_detail", "ops:complaint_screen", "ops:complaint_decide", "ops:complaint_confirm_penalty",
-    "ops:complaint_final_review", "ops:complaint_platform_confirm",
+    "ops:complaint_final_review", "ops:complaint_platform_confirm", "ops:complaint_suggestion_handled",
 }

@@ -44,7 +44,7 @@ def test_suggestion_and_not_accepted(cast):
     c = file(cast.cm)
     with pytest.raises(ValidationError):
         services.screen(actor=cast.cc, complaint_id=c.pk, decision="suggestion")
-    services.screen(actor=cast.cc, complaint_id=c.pk, decision="suggestion", forwarded_to="产品部")
+    services.screen(actor=cast.cc, complaint_id=c.pk, decision="suggestion", forwarded_to="role:business_dept")
     c.refresh_from_db()
     assert c.status == S.SUGGESTION and "感谢" in c.reply and c.closed_at
     c2 = file(cast.cm)
@@ -117,16 +117,24 @@ def test_institution_path_with_penalty_from_risk_margin(cast, fund, books_balanc
     # another institution does not see it at all
     assert not complaints_for_user(user=cast.b_admin).filter(pk=c.pk).exists()
     with pytest.raises(Http404):
-        services.institution_report(actor=cast.b_admin, complaint_id=c.pk, agreement="x", internal="y")
+        services.institution_report(actor=cast.b_admin, complaint_id=c.pk, holds=True, holds_reason="x", agreement="x",
+                                    internal="y")
     with pytest.raises(ValidationError):
-        services.institution_report(actor=cast.a_admin, complaint_id=c.pk, agreement="已与客户协商", internal="")
-    services.institution_report(actor=cast.a_admin, complaint_id=c.pk, agreement="减免一期利息",
+        services.institution_report(actor=cast.a_admin, complaint_id=c.pk, holds=True, holds_reason="属实",
+                                    agreement="已与客户协商", internal="")
+    with pytest.raises(ValidationError, match="请先填写核查结论"):  # whether it holds, and why, comes first
+        services.institution_report(actor=cast.a_admin, complaint_id=c.pk, holds=None, holds_reason="",
+                                    agreement="减免一期利息", internal="对经办人通报批评")
+    services.institution_report(actor=cast.a_admin, complaint_id=c.pk, holds=True,
+                                holds_reason="经调取录音，经办人确有搭售行为", agreement="减免一期利息",
                                 internal="对经办人通报批评")
+    assert (Complaint.objects.get(pk=c.pk).holds, Complaint.objects.get(pk=c.pk).holds_reason) == (
+        True, "经调取录音，经办人确有搭售行为")
     services.platform_confirm(actor=cast.cc, complaint_id=c.pk, accept=False, reply="请补充与客户沟通记录")
     c.refresh_from_db()
     assert c.status == S.INSTITUTION_HANDLING
-    services.institution_report(actor=cast.a_admin, complaint_id=c.pk, agreement="减免一期利息，附沟通记录",
-                                internal="对经办人通报批评")
+    services.institution_report(actor=cast.a_admin, complaint_id=c.pk, holds=True, holds_reason="属实",
+                                agreement="减免一期利息，附沟通记录", internal="对经办人通报批评")
     services.platform_confirm(actor=cast.cc, complaint_id=c.pk, accept=True, reply="已答复客户", penalty_amount="1000")
     c.refresh_from_db()
     assert c.status == S.CLOSED and c.penalty_approval.kind == Approval.Kind.PENALTY

@@ -1,6 +1,7 @@
 """The complaint pages: allowed roles, wrong roles (403), other tenants (404), bad input (a Chinese error and
 nothing created or moved), every path through the step forms, and fixed query counts on the lists. State is
 set up through the services."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -230,12 +231,12 @@ def test_screening_to_suggestion_and_not_accepted(cast, as_user):
     html = page(cc.get(f"/ops/complaints/{c.pk}/"))
     assert "受理审核" in html and "不属于投诉，按建议处理" in html and "data-confirm" in html
     resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {"decision": "suggestion"})
-    assert "请填写转交的部门。" in page(resp) and fresh(c).status == S.SCREENING
+    assert "请选择转交的部门（角色或组织部门）。" in page(resp) and fresh(c).status == S.SCREENING
     resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {})
     assert "请选择处理结论。" in page(resp) and fresh(c).status == S.SCREENING
-    resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {"decision": "suggestion", "forwarded_to": "产品部"},
+    resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {"decision": "suggestion", "forwarded_to": "role:business_dept"},
                    follow=True)
-    assert "已按建议处理并转交产品部" in page(resp) and fresh(c).status == S.SUGGESTION
+    assert "已按建议处理并转交业务部" in page(resp) and fresh(c).status == S.SUGGESTION
     assert 'data-testid="step-form"' not in page(resp)
     # the filer reads the answer
     html = page(as_user(cast.cm).get(f"/ops/complaints/{c.pk}/"))
@@ -253,7 +254,7 @@ def test_screening_to_suggestion_and_not_accepted(cast, as_user):
 
 def test_screening_refused_for_other_roles(cast, as_user):
     c = file(cast.cm)
-    data = {"decision": "suggestion", "forwarded_to": "产品部"}
+    data = {"decision": "suggestion", "forwarded_to": "role:business_dept"}
     assert as_user(cast.cm).post(f"/ops/complaints/{c.pk}/screen/", data).status_code == 403
     assert as_user(cast.tl).post(f"/ops/complaints/{c.pk}/screen/", data).status_code == 403
     assert as_user(cast.cc).get(f"/ops/complaints/{c.pk}/screen/").status_code == 405
@@ -334,12 +335,15 @@ def test_institution_path_report_send_back_and_penalty(cast, as_user):
     assert "1. 与客户达成的处理结果" in html and "2. 机构内部处理情况" in html and "张先生" in html
     assert 'data-testid="step-form"' not in page(as_user(cast.a_viewer).get(f"/inst/complaints/{c.pk}/"))
     assert as_user(cast.a_viewer).post(f"/inst/complaints/{c.pk}/report/", {
-        "agreement": "x", "internal": "y"}).status_code == 403
+        "holds": "1", "holds_reason": "x", "agreement": "x", "internal": "y"}).status_code == 403
     assert as_user(cast.b_admin).post(f"/inst/complaints/{c.pk}/report/", {
-        "agreement": "x", "internal": "y"}).status_code == 404
+        "holds": "1", "holds_reason": "x", "agreement": "x", "internal": "y"}).status_code == 404
     resp = a.post(f"/inst/complaints/{c.pk}/report/", {"agreement": "减免一期利息", "internal": ""})
     assert "请填写机构内部处理情况。" in page(resp) and fresh(c).status == S.INSTITUTION_HANDLING
-    resp = a.post(f"/inst/complaints/{c.pk}/report/", {"agreement": "减免一期利息", "internal": "对经办人通报批评"},
+    assert "请选择投诉是否成立。" in page(resp) and "请填写成立或不成立的理由。" in page(resp)
+    assert page(resp).index("核查结论：投诉是否成立") < page(resp).index("1. 与客户达成的处理结果")
+    resp = a.post(f"/inst/complaints/{c.pk}/report/", {"holds": "1", "holds_reason": "属实", "agreement": "减免一期利息",
+                                                         "internal": "对经办人通报批评"},
                   follow=True)
     assert "已提交处理反馈" in page(resp) and fresh(c).status == S.PLATFORM_CONFIRMING
 
@@ -350,7 +354,8 @@ def test_institution_path_report_send_back_and_penalty(cast, as_user):
     resp = cc.post(f"/ops/complaints/{c.pk}/platform-confirm/", {"outcome": "send_back", "reply": "请补充沟通记录"},
                    follow=True)
     assert "已退回机构补充处理" in page(resp) and fresh(c).status == S.INSTITUTION_HANDLING
-    a.post(f"/inst/complaints/{c.pk}/report/", {"agreement": "减免一期利息，附沟通记录", "internal": "对经办人通报批评"})
+    a.post(f"/inst/complaints/{c.pk}/report/", {"holds": "1", "holds_reason": "属实", "agreement": "减免一期利息，附沟通记录",
+                                                 "internal": "对经办人通报批评"})
 
     resp = cc.post(f"/ops/complaints/{c.pk}/platform-confirm/", {"outcome": "accept", "reply": "已答复客户",
                                                                  "penalty_amount": "-5"})
@@ -405,3 +410,91 @@ def test_isolation_registry_entries_aim_at_institution_b(cast, as_user):
             assert a.post(url, {"agreement": "篡改", "internal": "篡改"}).status_code == 404, url
     assert (fresh(b).status, fresh(b).step_no, fresh(b).institution_agreement) == before
     assert as_user(cast.b_admin).get(f"/inst/complaints/{b.pk}/").status_code == 200
+
+
+# ---- suggestions go to a department (反馈到相关部门) ----
+
+def test_suggestion_goes_to_a_chosen_department_whose_members_mark_it_handled(cast, as_user):
+    from apps.messaging.models import Message
+
+    c = file(cast.cm2, subject="建议增加夜间客服", content="希望晚上也能联系到客服")
+    cc = as_user(cast.cc)
+    html = page(cc.get(f"/ops/complaints/{c.pk}/"))
+    team = cast.cm.organization
+    assert f'<option value="unit:{team.pk}">{team.name}</option>' in html and '<option value="role:cs">' in html
+    resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {"decision": "suggestion", "forwarded_to": "单位:产品部"})
+    assert "请选择转交的部门" in page(resp) and fresh(c).status == S.SCREENING
+    resp = cc.post(f"/ops/complaints/{c.pk}/screen/", {"decision": "suggestion", "forwarded_to": f"unit:{team.pk}"},
+                   follow=True)
+    assert f"已按建议处理并转交{team.name}" in page(resp) and fresh(c).status == S.SUGGESTION
+    # the unit's members (and no one else) get the suggestion itself as a message
+    got = Message.objects.filter(title__contains=f"客户建议 {c.number}")
+    assert set(got.values_list("recipient_id", flat=True)) == {cast.cm.pk, cast.tl.pk}
+    assert "希望晚上也能联系到客服" in got.first().body
+
+    url = f"/ops/complaints/{c.pk}/suggestion-handled/"
+    assert as_user(cast.cc).post(url, {"handling": "x"}).status_code == 403  # not in the department
+    assert as_user(cast.cm2).post(url, {"handling": "x"}).status_code == 403  # the filer is not either
+    assert as_user(cast.st).post(url, {"handling": "x"}).status_code == 404  # cannot see it at all
+    cm = as_user(cast.cm)
+    html = page(cm.get(f"/ops/complaints/{c.pk}/"))
+    assert "处理转交的建议" in html and 'data-testid="suggestion-handled"' in html
+    resp = cm.post(url, {"handling": " "})
+    assert "请填写处理情况。" in page(resp) and fresh(c).suggestion_handled_at is None
+    resp = cm.post(url, {"handling": "已排入二组晚班值守"}, follow=True)
+    assert "已标记建议为已处理" in page(resp)
+    done = fresh(c)
+    assert (done.suggestion_handled_by_id, done.suggestion_handling) == (cast.cm.pk, "已排入二组晚班值守")
+    resp = as_user(cast.tl).post(url, {"handling": "再次"}, follow=True)  # once: the second says who did it
+    assert f"已由 {cast.cm.display_name} 标记为已处理" in page(resp) and fresh(c).suggestion_handling == "已排入二组晚班值守"
+    assert "已排入二组晚班值守" in page(cc.get(f"/ops/complaints/{c.pk}/"))
+
+
+def test_suggestion_to_a_role(cast):
+    from apps.messaging.models import Message
+
+    c = file(cast.cm)
+    services.screen(actor=cast.cc, complaint_id=c.pk, decision="suggestion", forwarded_to="role:cs")
+    assert fresh(c).forwarded_role == "cs" and fresh(c).forwarded_to
+    assert list(Message.objects.filter(title__contains=f"客户建议 {c.number}").values_list("recipient_id", flat=True)) \
+        == [cast.cs.pk]
+    assert complaints_for_user(user=cast.cs).filter(pk=c.pk).exists()
+    assert not complaints_for_user(user=cast.lr).filter(pk=c.pk).exists()
+
+
+# ---- the filer sees the outcome and the reply only ----
+
+def test_the_filer_sees_the_outcome_and_reply_not_the_responsibility_decisions(cast, as_user):
+    c = file(cast.cm2, on_behalf_of_client=True)
+    services.screen(actor=cast.cc, complaint_id=c.pk, decision="accepted", responsible_kind="cm",
+                    responsible_user_id=cast.cm.pk)
+    assert cast.tl.display_name not in page(as_user(cast.cm2).get("/ops/complaints/"))  # the reviewer: "数银"
+    services.decide(actor=cast.tl, complaint_id=c.pk, holds=True, decision="属实，三天未回复客户", penalty="扣减当月绩效")
+    services.confirm_penalty(actor=cast.cm, complaint_id=c.pk)
+    services.confirm_penalty(actor=cast.tl, complaint_id=c.pk)
+    services.final_review(actor=cast.cc, complaint_id=c.pk, reply="已向客户致歉并指定专人跟进。")
+    filer = page(as_user(cast.cm2).get(f"/ops/complaints/{c.pk}/"))
+    assert "已向客户致歉并指定专人跟进" in filer and "投诉成立" in filer and 'data-testid="outcome"' in filer
+    for internal in ("扣减当月绩效", "三天未回复客户", cast.tl.display_name, "责任方", "责任人"):
+        assert internal not in filer, internal
+    assert not re.search(rf"{cast.cm.display_name}(?!2)", filer)  # the responsible CM (the filer is T_CM2)
+    from apps.messaging.models import Message
+
+    assert Message.objects.filter(recipient=cast.cm2, body="答复：已向客户致歉并指定专人跟进。").exists()
+    inside = page(as_user(cast.cc).get(f"/ops/complaints/{c.pk}/"))
+    assert "扣减当月绩效" in inside and cast.cm.display_name in inside
+
+
+def test_a_filing_institution_does_not_see_how_another_institution_was_dealt_with(cast, as_user, fund):
+    fund(cast.inst_b, clerk=cast.st, risk="1000")
+    c = file(cast.a_admin, subject="同业抢单", content="另一家机构私下联系我行客户")
+    services.screen(actor=cast.cc, complaint_id=c.pk, decision="accepted", responsible_kind="institution",
+                    institution_id=cast.inst_b.pk)
+    services.institution_report(actor=cast.b_admin, complaint_id=c.pk, holds=False, holds_reason="客户主动来电",
+                                agreement="已向客户说明", internal="无需处理")
+    services.platform_confirm(actor=cast.cc, complaint_id=c.pk, accept=True, reply="经核实为客户主动联系。",
+                              penalty_amount="100")
+    html = page(as_user(cast.a_admin).get(f"/inst/complaints/{c.pk}/"))
+    assert "经核实为客户主动联系" in html and "投诉不成立" in html
+    for internal in ("客户主动来电", "无需处理", "100.00", cast.inst_b.name):
+        assert internal not in html, internal

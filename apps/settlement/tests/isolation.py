@@ -4,7 +4,6 @@ URLs take any id (数银's roles see every institution's settlements).
 
 ``b_settlement(cast)`` disburses B's case (apps.cases.tests.isolation.b_case) through the real services,
 which opens B's settlement."""
-from datetime import timedelta
 
 from apps.cases.tests.isolation import b_case
 from apps.settlement.models import Settlement
@@ -23,7 +22,7 @@ def b_settlement(c) -> Settlement:
         return found
     cases.case_allocate(actor=c.b_admin, case_id=case.pk, officer_id=c.b_admin.pk)
     cases.case_start_review(actor=c.b_admin, case_id=case.pk)
-    cases.case_book_signing(actor=c.b_admin, case_id=case.pk, at=clock.now() + timedelta(days=1), place="乙机构营业厅")
+    cases.case_book_signing(actor=c.b_admin, case_id=case.pk, at=clock.now(), place="乙机构营业厅")
     cases.case_record_signing(actor=c.b_admin, case_id=case.pk, note="已签约")
     cases.case_disburse(actor=c.b_admin, case_id=case.pk, amount="50000", disbursed_on=clock.today(),
                         contract_no="ISO-HT-1", term_months=12, annual_rate="6")

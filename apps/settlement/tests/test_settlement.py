@@ -47,7 +47,7 @@ def chosen(cast, partners, ready_app, fund):
 def disburse(partner, case, amount="50000"):
     cases.case_allocate(actor=partner.user, case_id=case.pk, officer_id=partner.user.pk)
     cases.case_start_review(actor=partner.user, case_id=case.pk)
-    cases.case_book_signing(actor=partner.user, case_id=case.pk, at=case.created_at + timedelta(days=1),
+    cases.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now(),
                             place="机构营业厅")
     cases.case_record_signing(actor=partner.user, case_id=case.pk, note="客户已签约")
     return cases.case_disburse(actor=partner.user, case_id=case.pk, amount=amount, disbursed_on=clock.today(),
@@ -132,7 +132,7 @@ def test_disbursement_input_is_checked(cast, chosen):
     with pytest.raises(ValidationError):  # not signed yet
         cases.case_disburse(actor=partner.user, case_id=case.pk, amount="1000", disbursed_on=clock.today(),
                             contract_no="X", term_months=12, annual_rate="5")
-    cases.case_book_signing(actor=partner.user, case_id=case.pk, at=case.created_at + timedelta(days=1), place="门店")
+    cases.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now(), place="门店")
     cases.case_record_signing(actor=partner.user, case_id=case.pk, note="已签")
     for bad in [dict(amount="60000"), dict(annual_rate="48"), dict(contract_no=" "),
                 dict(disbursed_on=clock.today() + timedelta(days=1))]:
