@@ -23,4 +23,5 @@ ROLE_GRANTS = {
     "lr": _VIEW + ["applications.review_lr", "applications.arbitrate"],
     "lr_supervisor": _VIEW + ["applications.review_lr", "applications.arbitrate", "applications.supervise_review"],
     "of": _VIEW,
+    "of_clerk": _VIEW,
 }
