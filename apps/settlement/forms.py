@@ -141,8 +141,7 @@ class AgreementForm(forms.Form):
                                          error_messages=REQUIRED)
     product = forms.ModelChoiceField(label=_("产品"), queryset=Product.objects.order_by("name"),
                                      empty_label=_("请选择"), error_messages=REQUIRED)
-    basis = forms.ChoiceField(label=_("计费方式"), choices=BASES, widget=forms.RadioSelect, initial="rate",
-                              error_messages=REQUIRED)
+    basis = forms.ChoiceField(label=_("计费方式"), choices=BASES, initial="rate", error_messages=REQUIRED)
     rate_percent = forms.DecimalField(label=_("佣金费率（%）"), required=False, max_digits=5, decimal_places=2,
                                       min_value=Decimal("0.01"), max_value=Decimal("100"),
                                       help_text=_("如 1.2 表示放款金额的 1.2%"),
@@ -153,9 +152,10 @@ class AgreementForm(forms.Form):
     fixed_amount = _money(_("固定佣金（元/笔）"), required=False)
     minimum = _money(_("最低佣金（元）"), initial=Decimal("0.00"))
     service_fee = _money(_("客户服务费（元/笔）"), required=False, help_text=_("留空则按产品默认的客户服务费"))
-    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  error_messages={**REQUIRED, "invalid": _("请输入正确的日期。")})
-    valid_to = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    valid_to = forms.DateField(label=_("失效日期"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                help_text=_("留空表示长期有效；新协议生效时自动终止上一版长期协议"),
                                error_messages={"invalid": _("请输入正确的日期。")})
     note = forms.CharField(label=_("协议说明"), max_length=200, required=False,
@@ -180,6 +180,6 @@ class AgreementForm(forms.Form):
 
 
 class AgreementEndForm(forms.Form):
-    valid_to = forms.DateField(label=_("最后有效日"), widget=forms.DateInput(attrs={"type": "date"}),
+    valid_to = forms.DateField(label=_("最后有效日"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                error_messages={**REQUIRED, "invalid": _("请输入正确的日期。")})
     reason = forms.CharField(label=_("终止原因"), max_length=200, error_messages={"required": _("请填写终止原因。")})

@@ -1,8 +1,9 @@
 """Settlement (结算流程): after disbursement 跟单员 confirms the amount with the institution and the CM confirms
 with the client; the commission is computed from the terms that applied and 跟单员 confirms it (佣金金额确认; a
-change needs a second person's approval); the statement (commission + client service fee) is issued; the institution pays (from its
-cash account through the ledger, or by bank transfer with a voucher); 结算员 confirms receipt; 跟单员 confirms
-and the hold is released (恢复头寸); both sides rate each other; the application is complete."""
+change needs a second person's approval); the statement (commission + client service fee) is issued; the
+institution pays (from its cash account through the ledger, or by bank transfer with a voucher); 结算员 confirms
+receipt; 跟单员 confirms and the hold is released (恢复头寸); both sides rate each other; the application is
+complete."""
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,7 +60,8 @@ class Agreement(TimeStampedModel):
             ExclusionConstraint(
                 name="agreement_no_overlap",
                 expressions=[(F("institution"), RangeOperators.EQUAL), (F("product"), RangeOperators.EQUAL),
-                             (DateRange("valid_from", "valid_to", RangeBoundary(inclusive_upper=True)), RangeOperators.OVERLAPS)]),
+                             (DateRange("valid_from", "valid_to", RangeBoundary(inclusive_upper=True)),
+                              RangeOperators.OVERLAPS)]),
         ]
 
     def __str__(self) -> str:
@@ -99,8 +101,8 @@ class Settlement(TimeStampedModel):
         LEDGER = "ledger", _("现金账户支付")
         OFFLINE = "offline", _("线下转账")
 
-    TONES = {"confirming": "warning", "commission": "warning", "statement": "primary", "paid": "info", "confirmed": "info",
-             "released": "success"}
+    TONES = {"confirming": "warning", "commission": "warning", "statement": "primary", "paid": "info",
+             "confirmed": "info", "released": "success"}
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="settlement")
     application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+",

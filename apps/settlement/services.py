@@ -55,7 +55,7 @@ def settlement_open(case) -> Settlement:
     """The cases on_disbursed hook: a settlement waiting for 跟单 and the CM to confirm the amount."""
     s = Settlement.objects.create(case=case, application_id=case.application_id, institution_id=case.institution_id,
                                   disbursed_amount=case.disbursed_amount)
-    _log(s, f"机构录入放款 {case.disbursed_amount:,.2f} 元，待跟单确认金额、客户经理确认到账")
+    _log(s, f"机构录入放款 {case.disbursed_amount:,.2f} 元，待跟单员确认金额、客户经理确认到账")
     message_send(recipients=_clerks(s) + [case.application.cm_id], category="workflow", link=_link(s),
                  title=f"贷款 {case.application.order_no} 已放款，请确认放款金额与客户到账")
     return s
@@ -95,7 +95,7 @@ def confirm_amount(*, actor, settlement_id: int, amount, note: str = "") -> Sett
         s.confirmed_amount, s.amount_note = amount, note.strip()[:300]
         s.of_confirmed_by, s.of_confirmed_at = actor, clock.now()
         s.save()
-        _log(s, f"跟单确认放款金额 {amount:,.2f} 元" + (f"（{note.strip()}）" if note.strip() else ""), actor)
+        _log(s, f"跟单员确认放款金额 {amount:,.2f} 元" + (f"（{note.strip()}）" if note.strip() else ""), actor)
         _maybe_compute(app, s, actor)
         return s
 

@@ -3,7 +3,8 @@ account or by bank transfer with a voucher, rates 数银 and downloads statement
 month). 数银 (/ops/settlements/) sees every settlement its roles allow, and each role finds its own step on
 the settlement's page: 跟单员 confirms the amount, then the computed commission (or proposes an adjustment that
 跟单经理 approves: four eyes), and releases the hold; the CM confirms the client received the money, 结算员
-confirms the receipt or sends an offline payment back; 跟单员 also works the overdue follow-ups (跟单员联系). Each step calls one service; its refusals are shown as they are."""
+confirms the receipt or sends an offline payment back; 跟单员 also works the overdue follow-ups (跟单员联系).
+Each step calls one service; its refusals are shown as they are."""
 from pathlib import Path
 
 from django.conf import settings
@@ -290,7 +291,7 @@ def settlement_receipt(request, pk: int):
     if request.POST.get("decision") == "approve":
         return _button_step(request, pk, lambda s: services.confirm_receipt(actor=request.user, settlement_id=s.pk,
                                                                             approve=True),
-                            lambda s: _("已确认收款 %(a)s，已通知跟单确认结算完成。") % {"a": format_cny(s.total)})
+                            lambda s: _("已确认收款 %(a)s，已通知跟单员确认结算完成。") % {"a": format_cny(s.total)})
     return _form_step(request, pk, "receipt", ReasonForm(request.POST),
                       lambda s, d: services.confirm_receipt(actor=request.user, settlement_id=s.pk, approve=False,
                                                             reason=d["reason"]),
