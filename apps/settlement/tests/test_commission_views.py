@@ -203,3 +203,16 @@ def test_agreement_list_query_count_is_fixed(client, cast, login, product, djang
     with django_assert_num_queries(7):
         html = page(client.get(f"/platform/agreements/?institution={cast.inst_a.pk}"))
     assert html.count("协议产品") >= rows
+
+
+def test_two_roles_two_menus_and_the_approvers_card(client, cast, login, settled):
+    _partner, s = settled("commission")
+    services_adjust(cast, s)
+    login(cast.fo)  # 跟单员: settlements and follow-ups, no dispatch intervention
+    html = page(client.get("/ops/"))
+    assert "跟单员联系" in html and "派发监控" not in html and "待复核佣金调整" not in html
+    client.post("/ops/logout/")
+    login(cast.of)  # 跟单经理: dispatch monitoring, the settlements to watch, the adjustments to approve
+    html = page(client.get("/ops/"))
+    assert "派发监控" in html and "跟单员联系" not in html and "待复核佣金调整" in html
+    assert client.get("/ops/follow-ups/").status_code == 403
