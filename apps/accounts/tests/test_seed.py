@@ -28,3 +28,8 @@ def test_seed_demo_is_idempotent_and_complete():
     assert of1.has_perm("dispatch.intervene") and not fo1.has_perm("dispatch.intervene")
     assert fo1.has_perm("settlement.confirm_amount") and not of1.has_perm("settlement.confirm_amount")
     assert of1.has_perm("settlement.approve_commission") and not fo1.has_perm("settlement.approve_commission")
+    from apps.settlement.models import Agreement, AgreementLog
+
+    versions = list(Agreement.objects.filter(institution__code="inst1").order_by("valid_from"))
+    assert len(versions) == 2 and versions[0].valid_to is not None and versions[1].valid_to is None
+    assert AgreementLog.objects.count() == 3  # two versions added, the first ended by the second
