@@ -125,6 +125,12 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     said(page, "佣金调整已复核通过，结算账单已出具")
     said(page, "经复核调整")
     shot(page, "settlement-3f-ops-statement-issued")
+    # the settlement steps are for the seed's roles: 客服 sees only that the case is in settlement
+    switch(page, cast.cs, "ops")
+    page.goto(f"{page.base}/ops/applications/{case.application_id}/")
+    assert page.inner_text("[data-testid=app-status]") == "结算中"
+    assert "已放款" not in page.content() and "出具结算账单" not in page.content()
+    shot(page, "settlement-3g-ops-cs-sees-in-settlement")
 
     # the institution lets the due date pass: the sweep reminds it and gives 跟单员 a follow-up task
     clock_reset.shift(timedelta(days=8))
