@@ -1,6 +1,6 @@
 """The fixed cast every test can use (see shared conventions):
 
-数银: cm, cm2, cs, lr, lrs, of, st, cc, tl, bd, admin (platform) — institution A: a_admin,
+数银: cm, cm2, cs, lr, lrs, of (跟单经理), fo (跟单员), st, cc, tl, bd, admin (platform) — institution A: a_admin,
 a_officer, a_viewer (read-only operator), A's sub-branch with a_sub_user — institution B: b_admin
 (the outsider who must see nothing of A).
 """
@@ -46,7 +46,8 @@ def build_cast():
     c.cs = staff("t_cs", shuyin, platform_role("cs"))
     c.lrs = staff("t_lrs", shuyin, platform_role("lr_supervisor"))
     c.lr = staff("t_lr", shuyin, platform_role("lr"), superior=c.lrs)
-    c.of = staff("t_of", shuyin, platform_role("of"))
+    c.of = staff("t_of", shuyin, platform_role("of"))  # 跟单经理
+    c.fo = staff("t_fo", shuyin, platform_role("of_clerk"), superior=c.of)  # 跟单员
     c.st = staff("t_st", shuyin, platform_role("settlement_clerk"))
     c.cc = staff("t_cc", shuyin, platform_role("complaint_center"))
     c.bd = staff("t_bd", shuyin, platform_role("business_dept"))

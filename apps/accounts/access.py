@@ -42,7 +42,8 @@ PLATFORM_ROLES = [
     RoleSpec("cs", "客服", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
     RoleSpec("lr", "贷审", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
     RoleSpec("lr_supervisor", "贷审主管", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
-    RoleSpec("of", "跟单经理", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
+    RoleSpec("of", "跟单经理", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),  # the institutions' account manager
+    RoleSpec("of_clerk", "跟单员", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),  # works settlements
     RoleSpec("settlement_clerk", "结算员", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
     RoleSpec("complaint_center", "投诉处理", Area.OPS, DataScope.ALL, ["accounts.access_ops"]),
     RoleSpec("cm_leader", "客户组长", Area.OPS, DataScope.UNIT_AND_BELOW, ["accounts.access_ops"]),

@@ -19,6 +19,7 @@ PLATFORM_USERS = [
     ("lr1", "吴贷审", "shuyin-risk", "lr", "lrs1", "13900000022"),
     ("bd1", "郑业务", "shuyin-ops", "business_dept", None, "13900000030"),
     ("of1", "王跟单", "shuyin-ops", "of", "bd1", "13900000031"),
+    ("fo1", "刘雨桐", "shuyin-ops", "of_clerk", "of1", "13900000034"),
     ("st1", "冯结算", "shuyin-ops", "settlement_clerk", "bd1", "13900000032"),
     ("cc1", "陈投诉", "shuyin-ops", "complaint_center", "bd1", "13900000033"),
 ]

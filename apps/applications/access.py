@@ -18,11 +18,17 @@ MENUS = [
 ]
 
 _VIEW = ["applications.view_application"]
+# "此状态可见角色：客户经理，跟单经理，贷审经理，结算员" (and 跟单员, who works the settlement): see visibility.py
+_STEPS = ["applications.view_settlement_status"]
 ROLE_GRANTS = {
-    "cm": _VIEW + ["applications.submit_application", "applications.request_handover", "applications.decide_handover"],
+    "cm": _VIEW + _STEPS + ["applications.submit_application", "applications.request_handover",
+                            "applications.decide_handover"],
     "cm_leader": _VIEW + ["applications.view_team", "applications.decide_handover"],
     "cs": _VIEW + ["applications.review_cs"],
-    "lr": _VIEW + ["applications.review_lr", "applications.arbitrate"],
-    "lr_supervisor": _VIEW + ["applications.review_lr", "applications.arbitrate", "applications.supervise_review"],
-    "of": _VIEW,
+    "lr": _VIEW + _STEPS + ["applications.review_lr", "applications.arbitrate"],
+    "lr_supervisor": _VIEW + _STEPS + ["applications.review_lr", "applications.arbitrate",
+                                       "applications.supervise_review"],
+    "of": _VIEW + _STEPS,
+    "of_clerk": _VIEW + _STEPS,
+    "settlement_clerk": _STEPS,
 }

@@ -11,6 +11,7 @@ from apps.products.models import Product
 from apps.regions.models import Region
 
 from .models import Status
+from .visibility import sees_settlement_steps, status_choices, status_filter
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
@@ -68,6 +69,11 @@ class QueueFilter(forms.Form):
     date_from = TypedDateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = TypedDateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps = sees_settlement_steps(user)
+        self.fields["status"].choices = [("", _("全部"))] + status_choices(steps=self.steps)
+
     def narrows(self) -> bool:
         """Whether a filter is set (an invalid form filters nothing, see ``apply``)."""
         return self.is_bound and self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
@@ -80,7 +86,7 @@ class QueueFilter(forms.Form):
         d = self.cleaned_data
         qs = application_search(qs, d.get("q"))
         if d.get("status"):
-            qs = qs.filter(status=d["status"])
+            qs = qs.filter(status_filter(d["status"], steps=self.steps))
         if d.get("product"):
             qs = qs.filter(product=d["product"])
         if d.get("region"):

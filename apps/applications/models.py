@@ -92,6 +92,7 @@ class Application(TimeStampedModel):
             ("review_lr", _("贷审审核")),
             ("arbitrate", _("仲裁客服拒绝")),
             ("supervise_review", _("贷审主管（人工干预）")),
+            ("view_settlement_status", _("查看结算环节状态（已放款、结算中、待评价）")),
         ]
 
     def __str__(self) -> str:

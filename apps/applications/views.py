@@ -15,6 +15,7 @@ from . import selectors, services
 from .forms import ApplicationForm, DocumentForm, QueueFilter
 from .models import Document
 from .pages import page_generation
+from .visibility import history_for, sees_settlement_steps, status_label
 
 SORTS = {"time": "created_at", "amount": "amount", "order": "order_no", "submitted": "submitted_at"}
 
@@ -23,7 +24,7 @@ def _queue(request, queue: str):
     title, perm, _cond = selectors.QUEUES[queue]
     if not request.user.has_perm(perm):
         raise PermissionDenied(perm)
-    form = QueueFilter(request.GET or None)
+    form = QueueFilter(request.GET or None, user=request.user)
     qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
     # unfiltered, the total comes from the status tally instead of a COUNT over the queue
     # (kept on the request: the top bar's badges read the same sums)
@@ -84,9 +85,12 @@ def _application_detail(request, pk: int, extra: dict):
     can_upload = app.cm_id == request.user.pk and app.status in ("draft", "supplement")
     doc_form = DocumentForm(checklist=app.product.checklist) if can_upload else None
     perms = request.user
+    steps = sees_settlement_steps(request.user)
     ctx = {
         "app": app, "actions": actions, "doc_form": doc_form,
-        "history": app.history.select_related("actor"), "documents": app.documents.select_related("uploaded_by"),
+        "history": history_for(app.history.select_related("actor"), steps=steps),
+        "sees_settlement_steps": steps, "status_shown": status_label(app.status, steps=steps),
+        "documents": app.documents.select_related("uploaded_by"),
         "can_supplement": (perms.has_perm("applications.review_cs") and app.status == "cs_review")
         or (perms.has_perm("applications.review_lr") and app.status in ("lr_review", "pending_plan")),
         "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",

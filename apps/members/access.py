@@ -14,4 +14,5 @@ ROLE_GRANTS = {
     "lr": _VIEW + ["members.view_member_pii"],
     "lr_supervisor": _VIEW + ["members.view_member_pii"],
     "of": _VIEW,
+    "of_clerk": _VIEW,
 }

@@ -27,6 +27,7 @@ ROLE_GRANTS = {
     "lr": ["reports.export_report"],
     "lr_supervisor": ["reports.export_report"],
     "of": ["reports.export_report"],
+    "of_clerk": ["reports.export_report"],
     "business_dept": ["reports.export_report", "applications.view_application"],
     "settlement_clerk": ["reports.export_report"],
 }

@@ -63,9 +63,17 @@ class Report:
 
 
 def _ops_rows(user):
-    from apps.applications.selectors import application_list_for_user
+    """The applications this user may see, each with ``shown_status``: its status, or 结算中 for the settlement
+    steps when the user may not see them (apps.applications.visibility); the status filter and column use it."""
+    from django.db.models import Case, CharField, F, Value, When
 
-    return application_list_for_user(user=user).select_related("member", "product", "region", "cm")
+    from apps.applications.selectors import application_list_for_user
+    from apps.applications.visibility import SETTLEMENT_STEPS, sees_settlement_steps
+
+    shown = F("status") if sees_settlement_steps(user) else Case(
+        When(status__in=SETTLEMENT_STEPS, then=Value("settling")), default=F("status"), output_field=CharField())
+    return (application_list_for_user(user=user).select_related("member", "product", "region", "cm")
+            .annotate(shown_status=shown))
 
 
 def _inst_rows(user):
@@ -90,7 +98,7 @@ def _ops_columns():
         Column("申请金额（元）", lambda a: a.amount, 14, money=True),
         Column("期限（月）", lambda a: a.term_months, 8),
         Column("地区", lambda a: a.region.name, 12),
-        Column("状态", lambda a: a.get_status_display(), 16),
+        Column("状态", lambda a: _app_status_label(a.shown_status), 16),
         Column("客户经理", lambda a: a.cm.display_name, 10),
         Column("提交时间", lambda a: a.submitted_at, 18),
     ]
@@ -108,6 +116,12 @@ def _inst_columns():
         Column("答复状态", lambda c: c.get_status_display(), 12),
         Column("放款金额（元）", _case_amount, 14, money=True),
     ]
+
+
+def _app_status_label(code: str) -> str:
+    from apps.applications.models import Status
+
+    return str(Status(code).label)
 
 
 def _status_choices(model_path: str):
@@ -130,7 +144,7 @@ def build() -> None:
         return
     register(Report("applications", "贷款申请明细", "ops", "applications.view_application", _ops_rows, "submitted_at",
                     _ops_columns(), _status_choices("applications.Application"),
-                    {"product": "product_id", "status": "status", "cm": "cm_id", "order_no": "order_no"}))
+                    {"product": "product_id", "status": "shown_status", "cm": "cm_id", "order_no": "order_no"}))
     register(Report("inst_cases", "派单与放款明细", "inst", "dispatch.view_case", _inst_rows, "offered_at",
                     _inst_columns(), _status_choices("dispatch.Candidate"),
                     {"product": "application__product_id", "status": "status",

@@ -13,9 +13,14 @@ class ReportFilterForm(forms.Form):
     cm = IntegerNumberField(label="客户经理", required=False, widget=forms.Select)
     order_no = SearchField(label="单号", required=False, max_length=20)
 
-    def __init__(self, *args, report, cms=(), **kwargs):
+    def __init__(self, *args, report, user, cms=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "全部状态"), *report.status_choices]
+        choices = report.status_choices
+        if report.area == "ops":  # one 结算中 for those who may not see the settlement steps
+            from apps.applications.visibility import sees_settlement_steps, status_choices
+
+            choices = status_choices(steps=sees_settlement_steps(user))
+        self.fields["status"].choices = [("", "全部状态"), *choices]
         if report.area == "ops":
             self.fields["cm"].widget.choices = [("", "全部客户经理"), *cms]
         else:

@@ -27,7 +27,7 @@ def ops_stats(report: Report, user, params: dict) -> dict:
 
     qs = report.queryset(user, params).order_by()
     totals = qs.aggregate(n=Count("pk"), amount=Sum("amount"))
-    by_status = list(qs.values("status").annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n"))
+    by_status = list(qs.values("shown_status").annotate(n=Count("pk"), amount=Sum("amount")).order_by("-n"))
     by_product = list(qs.values("product__name").annotate(n=Count("pk"), amount=Sum("amount")).order_by("-amount"))
     accepted = Candidate.objects.filter(application__in=qs.values("pk"),
                                         status__in=["accepted", "chosen", "released"])
@@ -35,6 +35,7 @@ def ops_stats(report: Report, user, params: dict) -> dict:
     money = disbursed.aggregate(n=Count("pk"), amount=Sum("disbursed_amount"))
     labels = dict(report.status_choices)
     for row in by_status:
+        row["status"] = row.pop("shown_status")
         row["label"] = labels.get(row["status"], row["status"])
     return {
         "totals": {"applications": totals["n"], "amount": totals["amount"] or Decimal(0),

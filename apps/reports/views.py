@@ -28,7 +28,7 @@ def _filter_form(request, report):
         cms = list(User.objects.filter(is_active=True, roles__code="cm", roles__organization__isnull=True)
                    .values_list("pk", "real_name").distinct())
     data = request.GET if request.GET else selectors.recent_days()
-    return ReportFilterForm(data, report=report, cms=cms)
+    return ReportFilterForm(data, report=report, user=request.user, cms=cms)
 
 
 @area_view("applications.view_application")
@@ -58,7 +58,7 @@ def _stats(request):
 @area_view("reports.export_report")
 def export_create(request):
     report = _report(request)
-    form = ReportFilterForm(request.POST, report=report)
+    form = ReportFilterForm(request.POST, report=report, user=request.user)
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect(f"{request.area}:report_stats")

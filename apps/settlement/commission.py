@@ -1,6 +1,9 @@
 """The commission arithmetic, in one place: exact Decimal, rounded half-up to the fen."""
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
 
 FEN = Decimal("0.01")
 
@@ -12,6 +15,7 @@ class Terms:
     fixed: Decimal | None
     minimum: Decimal
     service_fee: Decimal
+    agreement: object = None  # the Agreement version that applied; None: the product's defaults
 
 
 @dataclass(frozen=True)
@@ -24,17 +28,19 @@ class Statement:
         return self.commission + self.service_fee
 
 
-def terms_for(institution_id: int, product) -> Terms:
-    """The institution's agreement for the product, or the product's defaults."""
+def terms_for(institution_id: int, product, on: date) -> Terms:
+    """The institution's agreement for the product in force on ``on`` (the disbursement date), or the product's
+    defaults when none is."""
     from .models import Agreement
 
-    agreement = Agreement.objects.filter(institution_id=institution_id, product=product).first()
+    agreement = (Agreement.objects.filter(institution_id=institution_id, product=product, valid_from__lte=on)
+                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).first())
     if agreement is None:
         return Terms("rate", product.commission_rate, None, product.commission_min, product.service_fee)
     fee = agreement.service_fee if agreement.service_fee is not None else product.service_fee
     if agreement.fixed_amount is not None:
-        return Terms("fixed", None, agreement.fixed_amount, agreement.minimum, fee)
-    return Terms("rate", agreement.rate, None, agreement.minimum, fee)
+        return Terms("fixed", None, agreement.fixed_amount, agreement.minimum, fee, agreement)
+    return Terms("rate", agreement.rate, None, agreement.minimum, fee, agreement)
 
 
 def compute(amount: Decimal, terms: Terms) -> Statement:

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from apps.common import clock
 from apps.common.cards import Card
 
-from .models import Settlement
+from .models import CommissionAdjustment, Settlement
 from .selectors import settlements_for_user
 
 
@@ -15,8 +15,10 @@ def _counts(user):
         due=Count("pk", filter=Q(status=Settlement.Status.STATEMENT, due_date__gte=today,
                                  due_date__lte=today + timedelta(days=3))),
         overdue=Count("pk", filter=Q(status=Settlement.Status.STATEMENT, due_date__lt=today)),
-        todo=Count("pk", filter=Q(status__in=[Settlement.Status.CONFIRMING, Settlement.Status.PAID,
-                                              Settlement.Status.CONFIRMED])))
+        todo=Count("pk", filter=Q(status__in=[Settlement.Status.CONFIRMING, Settlement.Status.COMMISSION,
+                                              Settlement.Status.PAID, Settlement.Status.CONFIRMED])),
+        review=Count("pk", filter=Q(Exists(CommissionAdjustment.objects.filter(settlement=OuterRef("pk"),
+                                                                                status="pending")))))
 
 
 def inst_cards(request):
@@ -33,6 +35,9 @@ def ops_cards(request):
         return []
     c = _counts(request.user)
     link = "ops:settlement_list"
-    return [Card("待处理结算单", c["todo"], link, "金额确认、收款确认、恢复头寸", order=30),
+    review = ([Card("待复核佣金调整", c["review"], link, "跟单员提出的佣金调整，需另一人复核",
+                    "warning" if c["review"] else "", order=29)]
+              if request.user.has_perm("settlement.approve_commission") else [])
+    return review + [Card("待处理结算单", c["todo"], link, "金额确认、佣金确认、收款确认、恢复头寸", order=30),
             Card("3 天内到期的结算单", c["due"], link, order=31),
             Card("逾期未付结算单", c["overdue"], link, tone="danger" if c["overdue"] else "", order=32)]

@@ -21,7 +21,7 @@ from apps.positions import services as ledger
 from apps.positions.models import Account
 
 from . import commission
-from .models import FollowUp, Rating, Settlement, SettlementLog
+from .models import CommissionAdjustment, FollowUp, Rating, Settlement, SettlementLog
 from .selectors import settlements_for_user
 
 S = Settlement.Status
@@ -31,13 +31,20 @@ def _log(s: Settlement, text: str, actor=None) -> None:
     SettlementLog.objects.create(settlement=s, at=clock.now(), actor=actor, text=text[:300])
 
 
-def _followers(s: Settlement):
-    """The institution's 跟单经理, or every active 跟单 when none is assigned."""
-    follower = s.institution.follower_id
-    if follower:
-        return [follower]
-    return list(User.objects.filter(is_active=True, roles__code="of", roles__organization__isnull=True)
-                .values_list("pk", flat=True))
+def _holders(codename: str):
+    """Active 数银 staff whose roles hold ``settlement.<codename>``."""
+    return (User.objects.filter(is_active=True, roles__is_active=True, roles__organization__isnull=True,
+                                roles__permissions__content_type__app_label="settlement",
+                                roles__permissions__codename=codename).distinct())
+
+
+def _clerks(s: Settlement) -> list[int]:
+    """The 跟单员 who work this institution's settlements: those reporting to its 跟单经理, or every active
+    跟单员 when none does."""
+    clerks = _holders("confirm_amount")
+    mine = list(clerks.filter(superior_id=s.institution.follower_id).order_by("pk").values_list("pk", flat=True)
+                if s.institution.follower_id else [])
+    return mine or list(clerks.order_by("pk").values_list("pk", flat=True))
 
 
 def _link(s: Settlement) -> str:
@@ -48,8 +55,8 @@ def settlement_open(case) -> Settlement:
     """The cases on_disbursed hook: a settlement waiting for 跟单 and the CM to confirm the amount."""
     s = Settlement.objects.create(case=case, application_id=case.application_id, institution_id=case.institution_id,
                                   disbursed_amount=case.disbursed_amount)
-    _log(s, f"机构录入放款 {case.disbursed_amount:,.2f} 元，待跟单确认金额、客户经理确认到账")
-    message_send(recipients=_followers(s) + [case.application.cm_id], category="workflow", link=_link(s),
+    _log(s, f"机构录入放款 {case.disbursed_amount:,.2f} 元，待跟单员确认金额、客户经理确认到账")
+    message_send(recipients=_clerks(s) + [case.application.cm_id], category="workflow", link=_link(s),
                  title=f"贷款 {case.application.order_no} 已放款，请确认放款金额与客户到账")
     return s
 
@@ -74,7 +81,7 @@ def _expect(s: Settlement, *statuses, label: str) -> None:
 # ---- amount confirmation and the statement ----
 
 def confirm_amount(*, actor, settlement_id: int, amount, note: str = "") -> Settlement:
-    """跟单 confirms the disbursed amount with the institution (a different figure needs a note)."""
+    """跟单员 confirms the disbursed amount with the institution (a different figure needs a note)."""
     amount = to_money(amount)
     with transaction.atomic():
         app, s = _lock(actor, settlement_id, "settlement.confirm_amount")
@@ -88,8 +95,8 @@ def confirm_amount(*, actor, settlement_id: int, amount, note: str = "") -> Sett
         s.confirmed_amount, s.amount_note = amount, note.strip()[:300]
         s.of_confirmed_by, s.of_confirmed_at = actor, clock.now()
         s.save()
-        _log(s, f"跟单确认放款金额 {amount:,.2f} 元" + (f"（{note.strip()}）" if note.strip() else ""), actor)
-        _maybe_issue(app, s, actor)
+        _log(s, f"跟单员确认放款金额 {amount:,.2f} 元" + (f"（{note.strip()}）" if note.strip() else ""), actor)
+        _maybe_compute(app, s, actor)
         return s
 
 
@@ -105,28 +112,127 @@ def confirm_client(*, actor, settlement_id: int) -> Settlement:
         s.cm_confirmed_by, s.cm_confirmed_at = actor, clock.now()
         s.save()
         _log(s, "客户经理已与客户确认款项到账", actor)
-        _maybe_issue(app, s, actor)
+        _maybe_compute(app, s, actor)
         return s
 
 
-def _maybe_issue(app, s: Settlement, actor) -> None:
+def terms_text(s: Settlement) -> str:
+    """The terms a settlement applied, in words (the pages and the statement PDF show it)."""
+    if s.basis == "fixed":
+        figure = f"固定佣金 {s.fixed_amount if s.fixed_amount is not None else s.commission:,.2f} 元"
+    else:
+        figure = f"费率 {(s.rate * 100).normalize():f}%"
+    source = (f"佣金协议 {s.agreement.number}（{s.agreement.valid_from:%Y-%m-%d} 起"
+              + (f"至 {s.agreement.valid_to:%Y-%m-%d}）" if s.agreement.valid_to else "，长期有效）")
+              if s.agreement_id else "产品默认条款")
+    fee = s.computed_service_fee if s.computed_service_fee is not None else s.service_fee  # issued before 佣金确认
+    return f"{source}：{figure}，最低佣金 {s.minimum or 0:,.2f} 元，客户服务费 {fee:,.2f} 元"
+
+
+def _maybe_compute(app, s: Settlement, actor) -> None:
+    """Both confirmations are in: compute the commission from the terms in force on the disbursement date and
+    hand it to 跟单员 for 佣金金额确认 (the statement is issued only once the figures are confirmed)."""
     if not (s.of_confirmed_at and s.cm_confirmed_at):
         return
-    terms = commission.terms_for(s.institution_id, app.product)
+    s.terms_on = s.case.disbursed_on or clock.today()
+    terms = commission.terms_for(s.institution_id, app.product, s.terms_on)
     st = commission.compute(s.confirmed_amount, terms)
+    s.agreement = terms.agreement
+    s.basis, s.rate, s.fixed_amount, s.minimum = terms.basis, terms.rate, terms.fixed, terms.minimum
+    s.computed_commission, s.computed_service_fee = st.commission, st.service_fee
+    s.compute()
+    s.save()
+    _log(s, f"按{terms_text(s)}计算：机构佣金 {st.commission:,.2f} 元 + 客户服务费 {st.service_fee:,.2f} 元，待跟单员确认")
+    message_send(recipients=_clerks(s), category="workflow", link=_link(s),
+                 title=f"结算单 {s.number} 的佣金已计算（{st.total:,.2f} 元），请确认佣金金额")
+
+
+def commission_confirm(*, actor, settlement_id: int) -> Settlement:
+    """佣金金额确认: 跟单员 confirms the computed commission and service fee; the statement is issued."""
+    with transaction.atomic():
+        app, s = _lock(actor, settlement_id, "settlement.confirm_commission")
+        _expect(s, S.COMMISSION, label="确认佣金金额")
+        _no_pending_adjustment(s)
+        s.commission_confirmed_by, s.commission_confirmed_at = actor, clock.now()
+        _log(s, f"跟单员确认佣金金额：机构佣金 {s.computed_commission:,.2f} 元 + 客户服务费 "
+                f"{s.computed_service_fee:,.2f} 元", actor)
+        _issue(app, s, actor, s.computed_commission, s.computed_service_fee)
+        return s
+
+
+def _no_pending_adjustment(s: Settlement) -> None:
+    if s.adjustments.filter(status=CommissionAdjustment.Status.PENDING).exists():
+        raise ValidationError("该结算单有待复核的佣金调整，请等待复核结果。")
+
+
+def commission_adjust(*, actor, settlement_id: int, commission_amount, service_fee, reason: str
+                      ) -> CommissionAdjustment:
+    """跟单员 proposes other figures with a reason; a second person (复核佣金调整) approves or rejects them."""
+    commission_amount, service_fee, reason = to_money(commission_amount), to_money(service_fee), reason.strip()
+    with transaction.atomic():
+        app, s = _lock(actor, settlement_id, "settlement.confirm_commission")
+        _expect(s, S.COMMISSION, label="调整佣金金额")
+        _no_pending_adjustment(s)
+        if not reason:
+            raise ValidationError("请填写调整原因。")
+        if commission_amount < 0 or service_fee < 0:
+            raise ValidationError("佣金与服务费不能为负数。")
+        if (commission_amount, service_fee) == (s.computed_commission, s.computed_service_fee):
+            raise ValidationError("调整后的金额与按条款计算的金额相同，请直接确认佣金金额。")
+        adj = CommissionAdjustment.objects.create(settlement=s, commission=commission_amount,
+                                                  service_fee=service_fee, reason=reason[:300], proposed_by=actor,
+                                                  proposed_at=clock.now())
+        _log(s, f"跟单员申请调整佣金：机构佣金 {s.computed_commission:,.2f} → {commission_amount:,.2f} 元，"
+                f"客户服务费 {s.computed_service_fee:,.2f} → {service_fee:,.2f} 元（{reason}），待复核", actor)
+        approvers = list(_holders("approve_commission").exclude(pk=actor.pk).values_list("pk", flat=True))
+        message_send(recipients=approvers, category="workflow", link=_link(s),
+                     title=f"结算单 {s.number} 的佣金调整待复核（{actor.display_name}：{reason[:40]}）")
+        return adj
+
+
+def commission_decide(*, actor, settlement_id: int, approve: bool, note: str = "") -> CommissionAdjustment:
+    """The second person decides the pending adjustment: approved, the adjusted figures are confirmed and the
+    statement is issued; rejected (with a reason), the 跟单员 confirms the computed figures or proposes again.
+    Nobody approves their own adjustment."""
+    note = note.strip()
+    with transaction.atomic():
+        app, s = _lock(actor, settlement_id, "settlement.approve_commission")
+        _expect(s, S.COMMISSION, label="复核佣金调整")
+        adj = s.adjustments.select_for_update().filter(status=CommissionAdjustment.Status.PENDING).first()
+        if adj is None:
+            raise ValidationError("没有待复核的佣金调整（可能已被他人处理），请刷新页面。")
+        if adj.proposed_by_id == actor.pk:
+            raise ValidationError("不能复核自己提出的佣金调整，请由另一位有复核权限的同事处理。")
+        if not approve and not note:
+            raise ValidationError("驳回时请填写复核意见。")
+        adj.status = CommissionAdjustment.Status.APPROVED if approve else CommissionAdjustment.Status.REJECTED
+        adj.decided_by, adj.decided_at, adj.decision_note = actor, clock.now(), note[:300]
+        adj.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if not approve:
+            _log(s, f"佣金调整被驳回：{note}", actor)
+            message_send(recipients=[adj.proposed_by_id], category="workflow", link=_link(s),
+                         title=f"结算单 {s.number} 的佣金调整被驳回：{note[:60]}")
+            return adj
+        s.commission_confirmed_by, s.commission_confirmed_at = adj.proposed_by, adj.decided_at
+        _log(s, f"佣金调整复核通过{('：' + note) if note else ''}（调整人 {adj.proposed_by.display_name}）", actor)
+        _issue(app, s, actor, adj.commission, adj.service_fee)
+        return adj
+
+
+def _issue(app, s: Settlement, actor, commission_amount, service_fee) -> None:
+    """Issue the statement with the confirmed figures: the institution is asked to pay by the due date."""
     now = clock.now()
-    s.basis, s.rate, s.minimum = terms.basis, terms.rate, terms.minimum
-    s.commission, s.service_fee, s.total = st.commission, st.service_fee, st.total
+    s.commission, s.service_fee, s.total = commission_amount, service_fee, commission_amount + service_fee
     s.statement_at = now
     s.due_date = clock.local_date(now) + timedelta(days=params_get_many(["settlement.due_days"])["settlement.due_days"])
     s.issue()
     s.save()
-    status_apply(app, "settle", actor=actor, comment=f"出具结算账单：佣金 {st.commission:,.2f} 元 + 服务费 "
-                                                     f"{st.service_fee:,.2f} 元，{s.due_date:%Y-%m-%d} 前付清")
-    _log(s, f"出账：应付 {st.total:,.2f} 元，付款期限 {s.due_date:%Y-%m-%d}", actor)
+    status_apply(app, "settle", actor=actor, comment=f"出具结算账单：佣金 {s.commission:,.2f} 元 + 服务费 "
+                                                     f"{s.service_fee:,.2f} 元，{s.due_date:%Y-%m-%d} 前付清")
+    _log(s, f"出账：应付 {s.total:,.2f} 元，付款期限 {s.due_date:%Y-%m-%d}", actor)
     message_send(recipients=institution_users(s.institution_id, codename="pay_settlement"), category="workflow",
                  link=f"/inst/settlements/{s.pk}/",
-                 title=f"结算账单 {s.number}：应付 {st.total:,.2f} 元，请于 {s.due_date:%Y-%m-%d} 前付清")
+                 title=f"结算账单 {s.number}：应付 {s.total:,.2f} 元，请于 {s.due_date:%Y-%m-%d} 前付清")
 
 
 # ---- payment ----
@@ -200,15 +306,15 @@ def confirm_receipt(*, actor, settlement_id: int, approve: bool, reason: str = "
         s.save()
         FollowUp.objects.filter(settlement=s, done_at__isnull=True).update(done_at=clock.now(), note="已收款")
         _log(s, "结算员确认收款", actor)
-        message_send(recipients=_followers(s), category="workflow", link=_link(s),
+        message_send(recipients=_clerks(s), category="workflow", link=_link(s),
                      title=f"结算单 {s.number} 已收款，请确认结算完成并恢复机构头寸")
         return s
 
 
 def release(*, actor, settlement_id: int) -> Settlement:
-    """跟单 confirms: the hold is released (恢复头寸) and the rating window opens."""
+    """跟单员 confirms: the hold is released (恢复头寸) and the rating window opens."""
     with transaction.atomic(), stats.collecting():
-        app, s = _lock(actor, settlement_id, "settlement.confirm_amount")
+        app, s = _lock(actor, settlement_id, "settlement.release_hold")
         _expect(s, S.CONFIRMED, label="确认结算完成")
         now = clock.now()
         candidate_release(s.case.candidate, now)
@@ -217,10 +323,10 @@ def release(*, actor, settlement_id: int) -> Settlement:
         s.rating_deadline = now + timedelta(days=params_get_many(["settlement.rating_days"])["settlement.rating_days"])
         s.save()
         status_apply(app, "to_rating", actor=actor, comment="结算完成，已恢复机构头寸，待双方互评")
-        _log(s, "跟单确认结算完成，已恢复机构头寸", actor)
+        _log(s, "跟单员确认结算完成，已恢复机构头寸", actor)
         message_send(recipients=institution_users(s.institution_id, codename="rate_platform"), category="workflow",
                      link=f"/inst/settlements/{s.pk}/", title=f"结算单 {s.number} 已完成，头寸已恢复，请评价本次合作")
-        message_send(recipients=_followers(s) + [app.cm_id], category="workflow", link=_link(s),
+        message_send(recipients=_clerks(s) + [app.cm_id], category="workflow", link=_link(s),
                      title=f"结算单 {s.number} 待评价机构")
         return s
 
@@ -302,14 +408,15 @@ def _remind(s: Settlement, level: int, now) -> None:
     title = f"结算单 {s.number} 已逾期 {days} 天未付款（应付 {s.total:,.2f} 元），请尽快付款"
     message_send(recipients=institution_users(s.institution_id, codename="pay_settlement"), category="workflow",
                  link=f"/inst/settlements/{s.pk}/", title=title)
-    followers = _followers(s)
-    FollowUp.objects.create(settlement=s, level=level, assignee_id=followers[0] if followers else None,
-                            created_at=now)
-    message_send(recipients=followers, category="workflow", link=_link(s),
+    clerks = _clerks(s)
+    FollowUp.objects.create(settlement=s, level=level, assignee_id=clerks[0] if clerks else None, created_at=now)
+    message_send(recipients=clerks, category="workflow", link=_link(s),
                  title=f"跟单员联系：{s.institution.name} 的结算单 {s.number} 逾期 {days} 天")
     if level >= 2:
-        superiors = list(User.objects.filter(pk__in=followers, superior__isnull=False).values_list("superior_id",
-                                                                                                    flat=True))
+        # the 跟单员's superiors and the institution's 跟单经理
+        superiors = list(User.objects.filter(pk__in=clerks, superior__isnull=False).values_list("superior_id",
+                                                                                                 flat=True))
+        superiors += [s.institution.follower_id] if s.institution.follower_id else []
         dept = list(User.objects.filter(is_active=True, roles__code="business_dept", roles__organization__isnull=True)
                     .values_list("pk", flat=True))
         message_send(recipients=superiors + dept, category="workflow", link=_link(s),
@@ -323,7 +430,7 @@ def follow_up_done(*, actor, follow_up_id: int, note: str) -> FollowUp:
     with transaction.atomic():
         task = FollowUp.objects.select_for_update().filter(pk=follow_up_id, settlement__in=settlements_for_user(
             user=actor)).first()
-        if task is None or not actor.has_perm("settlement.confirm_amount"):
+        if task is None or not actor.has_perm("settlement.follow_up"):
             raise Http404
         if task.done_at:
             raise ValidationError("该任务已完成。")

@@ -1,9 +1,10 @@
 """Settlement pages (结算管理). The institution (/inst/settlements/) sees its statements, pays from its cash
 account or by bank transfer with a voucher, rates 数银 and downloads statement PDFs (one settlement, or a
 month). 数银 (/ops/settlements/) sees every settlement its roles allow, and each role finds its own step on
-the settlement's page: 跟单 confirms the amount and releases the hold, the CM confirms the client received
-the money, 结算员 confirms the receipt or sends an offline payment back; 跟单 also works the overdue
-follow-ups (跟单员联系). Each step calls one service; its refusals are shown as they are."""
+the settlement's page: 跟单员 confirms the amount, then the computed commission (or proposes an adjustment that
+跟单经理 approves: four eyes), and releases the hold; the CM confirms the client received the money, 结算员
+confirms the receipt or sends an offline payment back; 跟单员 also works the overdue follow-ups (跟单员联系).
+Each step calls one service; its refusals are shown as they are."""
 from pathlib import Path
 
 from django.conf import settings
@@ -29,8 +30,8 @@ from apps.positions.models import Hold
 from apps.positions.selectors import institution_finance_summary
 
 from . import pdf, selectors, services
-from .forms import (ConfirmAmountForm, FollowUpForm, MonthlyForm, OfflinePaymentForm, RatingForm, ReasonForm,
-                    SettlementFilter)
+from .forms import (CommissionAdjustForm, CommissionDecisionForm, ConfirmAmountForm, FollowUpForm, MonthlyForm,
+                    OfflinePaymentForm, RatingForm, ReasonForm, SettlementFilter)
 from .models import FollowUp, Rating, Settlement
 
 S = Settlement.Status
@@ -82,12 +83,16 @@ def _steps_open(s: Settlement, user, area: str) -> set[str]:
     if area == "inst":
         open_steps["pay"] = has("settlement.pay_settlement") and s.status == S.STATEMENT
     else:
+        pending = s.pending_adjustment
         open_steps.update({
             "amount": has("settlement.confirm_amount") and s.status == S.CONFIRMING and not s.of_confirmed_at,
             "client": (has("settlement.confirm_client") and s.application.cm_id == user.pk
                        and s.status == S.CONFIRMING and not s.cm_confirmed_at),
+            "commission": has("settlement.confirm_commission") and s.status == S.COMMISSION and pending is None,
+            "decide": (has("settlement.approve_commission") and s.status == S.COMMISSION and pending is not None
+                       and pending.proposed_by_id != user.pk),
             "receipt": has("settlement.confirm_receipt") and s.status == S.PAID,
-            "release": has("settlement.confirm_amount") and s.status == S.CONFIRMED,
+            "release": has("settlement.release_hold") and s.status == S.CONFIRMED,
         })
     return {key for key, ok in open_steps.items() if ok}
 
@@ -95,6 +100,8 @@ def _steps_open(s: Settlement, user, area: str) -> set[str]:
 def _detail(request, s: Settlement, bound: dict | None = None):
     area = request.area
     bound = bound or {}
+    s.adjustment_list = list(s.adjustments.select_related("proposed_by", "decided_by"))
+    s.pending_adjustment = next((a for a in s.adjustment_list if a.status == "pending"), None)
     steps = _steps_open(s, request.user, area)
     flash_hidden_errors(request, bound, steps)
     side, _perm = SIDES[area]
@@ -105,6 +112,7 @@ def _detail(request, s: Settlement, bound: dict | None = None):
         "my_rating": ratings.get(side), "their_rating": ratings.get(next(k for k in Rating.Side.values if k != side)),
         "rate_form": bound.get("rate") or RatingForm(),
         "rate_percent": decimal_text(s.rate * 100 if s.rate is not None else None),
+        "terms": services.terms_text(s) if s.basis else "",
     }
     if area == "inst":
         if "pay" in steps:
@@ -113,7 +121,10 @@ def _detail(request, s: Settlement, bound: dict | None = None):
         ctx["monthly_allowed"] = _sees_whole_institution(request.user)
         return render(request, "settlement/inst_detail.html", ctx)
     ctx.update(amount_form=bound.get("amount") or ConfirmAmountForm(initial={"amount": s.disbursed_amount}),
-               reason_form=bound.get("receipt") or ReasonForm())
+               reason_form=bound.get("receipt") or ReasonForm(),
+               adjust_form=bound.get("commission") or CommissionAdjustForm(initial={
+                   "commission": s.computed_commission, "service_fee": s.computed_service_fee}),
+               decide_form=bound.get("decide") or CommissionDecisionForm())
     if "release" in steps:
         ctx["hold"] = Hold.objects.filter(pk=s.case.candidate.hold_id).first()
     return render(request, "settlement/ops_detail.html", ctx)
@@ -237,11 +248,41 @@ def settlement_confirm_amount(request, pk: int):
 
 
 @require_POST
+@area_view("settlement.confirm_commission")
+def settlement_commission_confirm(request, pk: int):
+    return _button_step(request, pk, lambda s: services.commission_confirm(actor=request.user, settlement_id=s.pk),
+                        lambda s: _("已确认佣金金额，结算账单已出具（应付 %(a)s）。") % {"a": format_cny(s.total)})
+
+
+@require_POST
+@area_view("settlement.confirm_commission")
+def settlement_commission_adjust(request, pk: int):
+    return _form_step(request, pk, "commission", CommissionAdjustForm(request.POST),
+                      lambda s, d: services.commission_adjust(actor=request.user, settlement_id=s.pk,
+                                                              commission_amount=d["commission"],
+                                                              service_fee=d["service_fee"], reason=d["reason"]),
+                      lambda d: _("已提交佣金调整（机构佣金 %(c)s，客户服务费 %(f)s），待另一位同事复核。")
+                      % {"c": format_cny(d["commission"]), "f": format_cny(d["service_fee"])})
+
+
+@require_POST
+@area_view("settlement.approve_commission")
+def settlement_commission_decide(request, pk: int):
+    approve = request.POST.get("decision") == "approve"
+    return _form_step(request, pk, "decide", CommissionDecisionForm(request.POST),
+                      lambda s, d: services.commission_decide(actor=request.user, settlement_id=s.pk, approve=approve,
+                                                              note=d["note"]),
+                      lambda d: _("佣金调整已复核通过，结算账单已出具。") if approve else
+                      _("已驳回佣金调整，跟单员将重新确认。"))
+
+
+@require_POST
 @area_view("settlement.confirm_client")
 def settlement_confirm_client(request, pk: int):
     return _button_step(request, pk, lambda s: services.confirm_client(actor=request.user, settlement_id=s.pk),
                         lambda s: _("已确认客户到账。") if s.status == S.CONFIRMING else
-                        _("已确认客户到账，结算账单已出具（应付 %(a)s）。") % {"a": format_cny(s.total)})
+                        _("已确认客户到账，佣金已计算（%(a)s），待跟单员确认佣金金额。")
+                        % {"a": format_cny(s.computed_commission + s.computed_service_fee)})
 
 
 @require_POST
@@ -250,7 +291,7 @@ def settlement_receipt(request, pk: int):
     if request.POST.get("decision") == "approve":
         return _button_step(request, pk, lambda s: services.confirm_receipt(actor=request.user, settlement_id=s.pk,
                                                                             approve=True),
-                            lambda s: _("已确认收款 %(a)s，已通知跟单确认结算完成。") % {"a": format_cny(s.total)})
+                            lambda s: _("已确认收款 %(a)s，已通知跟单员确认结算完成。") % {"a": format_cny(s.total)})
     return _form_step(request, pk, "receipt", ReasonForm(request.POST),
                       lambda s, d: services.confirm_receipt(actor=request.user, settlement_id=s.pk, approve=False,
                                                             reason=d["reason"]),
@@ -258,7 +299,7 @@ def settlement_receipt(request, pk: int):
 
 
 @require_POST
-@area_view("settlement.confirm_amount")
+@area_view("settlement.release_hold")
 def settlement_release(request, pk: int):
     return _button_step(request, pk, lambda s: services.release(actor=request.user, settlement_id=s.pk),
                         lambda s: _("结算完成，已恢复机构头寸，等待双方互评。"))
@@ -277,7 +318,7 @@ def _follow_ups(user):
             .select_related("settlement__institution", "settlement__application", "assignee"))
 
 
-@area_view("settlement.confirm_amount")
+@area_view("settlement.follow_up")
 def follow_up_list(request):
     done = request.GET.get("tab") == "done"
     mine = request.GET.get("mine") == "1"
@@ -294,7 +335,7 @@ def follow_up_list(request):
 
 
 @require_POST
-@area_view("settlement.confirm_amount")
+@area_view("settlement.follow_up")
 def follow_up_done(request, pk: int):
     form = FollowUpForm(request.POST)
     if not form.is_valid():

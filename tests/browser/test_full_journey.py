@@ -5,8 +5,9 @@ registers a client, 客服 verifies the client's identity; 客户经理 enters t
 submits it; 客服 passes it, 贷审 confirms it and the system dispatches it to the three institutions; each one
 accepts in its back office (the hold confirmed in a dialog); 客户经理 records the client's choice (the other
 two holds are released); the chosen institution allocates, reviews, books and records the signing and
-disburses; 跟单 confirms the amount, 客户经理 the client's receipt; the due date passes and 跟单 follows up; the
-institution pays from its cash account, 结算员 confirms the receipt, 跟单 releases the hold; both sides rate;
+disburses; 跟单员 confirms the amount, 客户经理 the client's receipt, 跟单员 the computed commission (佣金金额确认);
+the due date passes and 跟单员 follows up; the institution pays from its cash account, 结算员 confirms the
+receipt, 跟单员 releases the hold; both sides rate;
 客户经理 then files a complaint for the client against the institution, the complaint centre routes it to the
 institution, which reports back, and the complaint centre closes it with a fine that 结算员 approves.
 
@@ -234,8 +235,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     snap("inst-case-disbursed")
     s = Settlement.objects.get(case=case)
 
-    # ---- settlement: 跟单 confirms the amount, 客户经理 the client's receipt ----
-    switch(page, cast.of, "ops")
+    # ---- settlement: 跟单员 confirms the amount, 客户经理 the client's receipt, 跟单员 the commission ----
+    switch(page, cast.fo, "ops")
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
     snap("ops-settlement-confirm-amount")
@@ -247,15 +248,22 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click(f"text={s.number}")
     page.click("[data-testid=confirm-client]")
     # commission 1.2% of ¥80,000 = ¥960.00, plus the ¥200.00 client service fee
+    said(page, "佣金已计算（¥1,160.00），待跟单员确认佣金金额")
+    switch(page, cast.fo, "ops")
+    page.goto(f"{page.base}/ops/settlements/{s.pk}/")
+    said(page, "产品默认条款")
+    snap("ops-settlement-commission")
+    page.click("[data-testid=confirm-commission]")
+    assert "¥960.00" in dialogs[-1] and "¥200.00" in dialogs[-1]
     said(page, "结算账单已出具（应付 ¥1,160.00）")
     snap("ops-settlement-statement")
 
-    # the due date passes: beat's settlement sweep reminds the institution and tasks 跟单 with a follow-up
+    # the due date passes: beat's settlement sweep reminds the institution and tasks 跟单员 with a follow-up
     from apps.settlement import services as settlement_services
 
     clock_reset.shift(timedelta(days=8))
     settlement_services.settlements_sweep()
-    switch(page, cast.of, "ops")
+    switch(page, cast.fo, "ops")
     page.click("text=跟单员联系")
     said(page, partner.org.name)
     page.fill("input[name=note]", "已致电机构财务，承诺今日从现金账户付款")
@@ -263,7 +271,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("button:has-text('完成')")
     said(page, f"已记录对 {partner.org.name} 的联系")
 
-    # ---- the institution pays from cash; 结算员 confirms; 跟单 releases the hold and rates ----
+    # ---- the institution pays from cash; 结算员 confirms; 跟单员 releases the hold and rates ----
     switch(page, partner.user, "inst")
     page.click("text=结算管理")
     said(page, "逾期")
@@ -281,7 +289,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("[data-testid=confirm-receipt]")
     said(page, "已确认收款 ¥1,160.00")
 
-    switch(page, cast.of, "ops")
+    switch(page, cast.fo, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
     page.click("[data-testid=release]")
     said(page, "已恢复机构头寸")

@@ -1,6 +1,8 @@
-"""From the client's choice to the completed case, in a real browser and in Chinese: the institution's admin
-allocates the case to itself, reviews, books and records the signing and disburses; 跟单 confirms the amount,
-the CM the client's receipt; the institution pays from its cash account; 结算员 confirms the receipt; 跟单
+"""From the client's choice to the completed case, in a real browser and in Chinese: the platform administrator
+records the institution's commission agreement; the institution's admin allocates the case to itself, reviews,
+books and records the signing and disburses; 跟单员 confirms the amount, the CM the client's receipt; 跟单员
+proposes a commission adjustment that 跟单经理 approves (佣金金额确认, four eyes) and the statement is issued
+with the agreement it applied; the institution pays from its cash account; 结算员 confirms the receipt; 跟单员
 releases the hold; both sides rate — with screenshots of the case and settlement pages."""
 from datetime import timedelta
 
@@ -43,7 +45,24 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     order_no = case.application.order_no
     page.on("dialog", lambda d: d.accept())
 
-    browser_login(page, partner.user, "inst")
+    # the platform keeps the institution's commission agreement: 1% of the loan, at least ¥300.00
+    browser_login(page, cast.admin, "platform")
+    page.click("text=佣金协议")
+    said(page, "暂无佣金协议")
+    page.click("[data-testid=new-agreement]")
+    page.select_option("#id_institution", str(partner.org.pk))
+    page.select_option("#id_product", str(case.application.product_id))
+    page.fill("#id_rate_percent", "1.00")
+    page.fill("#id_minimum", "300")
+    page.fill("#id_note", "2026 年度合作协议")
+    shot(page, "settlement-0-platform-agreement-form")
+    page.click("[data-testid=save-agreement]")
+    said(page, "已新增佣金协议")
+    said(page, "费率 1%，最低佣金 300.00 元，客户服务费按产品默认")
+    shot(page, "settlement-0b-platform-agreements")
+    agreement_no = page.inner_text("[data-testid=agreements] tbody tr td >> nth=0")
+
+    switch(page, partner.user, "inst")
     page.click("text=案件办理")
     assert order_no in page.content() and "待分配" in page.content()
     shot(page, "settlement-1-case-list")
@@ -72,7 +91,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     shot(page, "settlement-3-case-disbursed")
     s = Settlement.objects.get(case=case)
 
-    switch(page, cast.of, "ops")
+    switch(page, cast.fo, "ops")  # 跟单员
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
     shot(page, "settlement-3b-ops-confirm-amount")
@@ -82,12 +101,41 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     switch(page, cast.cm, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
     page.click("[data-testid=confirm-client]")
-    said(page, "结算账单已出具（应付 ¥500.00）")
+    said(page, "佣金已计算（¥500.00），待跟单员确认佣金金额")
 
-    # the institution lets the due date pass: the sweep reminds it and gives 跟单 a follow-up task
+    # 佣金金额确认: 跟单员 sees the terms that applied and proposes other figures with a reason
+    switch(page, cast.fo, "ops")
+    page.goto(f"{page.base}/ops/settlements/{s.pk}/")
+    said(page, f"佣金协议 {agreement_no}")
+    page.click("text=金额有误？提出调整")
+    page.fill("#id_commission", "480.00")
+    page.fill("#id_service_fee", "20.00")
+    page.fill("#id_reason", "协议补充条款：客户服务费 20 元由机构代收，佣金相应减少")
+    shot(page, "settlement-3c-ops-commission-confirm")
+    page.click("[data-testid=adjust-commission]")
+    said(page, "待另一位同事复核")
+    shot(page, "settlement-3d-ops-adjustment-pending")
+    # 跟单经理 is the second person
+    switch(page, cast.of, "ops")
+    page.goto(f"{page.base}/ops/settlements/{s.pk}/")
+    said(page, "协议补充条款")
+    page.fill("#id_note", "已核对补充条款原件")
+    shot(page, "settlement-3e-ops-adjustment-review")
+    page.click("[data-testid=approve-adjustment]")
+    said(page, "佣金调整已复核通过，结算账单已出具")
+    said(page, "经复核调整")
+    shot(page, "settlement-3f-ops-statement-issued")
+    # the settlement steps are for the seed's roles: 客服 sees only that the case is in settlement
+    switch(page, cast.cs, "ops")
+    page.goto(f"{page.base}/ops/applications/{case.application_id}/")
+    assert page.inner_text("[data-testid=app-status]") == "结算中"
+    assert "已放款" not in page.content() and "出具结算账单" not in page.content()
+    shot(page, "settlement-3g-ops-cs-sees-in-settlement")
+
+    # the institution lets the due date pass: the sweep reminds it and gives 跟单员 a follow-up task
     clock_reset.shift(timedelta(days=8))
     services.settlements_sweep()
-    switch(page, cast.of, "ops")
+    switch(page, cast.fo, "ops")
     page.click("text=跟单员联系")
     said(page, "第 1 级")
     page.fill("input[name=note]", "已电话联系机构财务，承诺今日付款")
@@ -101,6 +149,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     shot(page, "settlement-5-inst-list-overdue")
     page.click(f"text={s.number}")
     said(page, "当前现金余额 ¥20,000.00")
+    said(page, f"佣金协议 {agreement_no}")  # the institution sees which terms applied
     shot(page, "settlement-6-inst-statement")
     page.click("[data-testid=pay-cash]")
     said(page, "已从现金账户支付 ¥500.00")
@@ -111,7 +160,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     page.click("[data-testid=confirm-receipt]")
     said(page, "已确认收款 ¥500.00")
 
-    switch(page, cast.of, "ops")
+    switch(page, cast.fo, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
     page.click("[data-testid=release]")
     said(page, "已恢复机构头寸")

@@ -13,7 +13,7 @@ from apps.dispatch.models import Candidate, Dispatch, Event, LostCase, Profile, 
 from apps.messaging.models import Message
 from apps.positions.models import Account, Hold, JournalEntry, JournalLine, Recharge
 from apps.positions.selectors import ledger_check
-from apps.settlement.models import FollowUp, Rating, Settlement
+from apps.settlement.models import CommissionAdjustment, FollowUp, Rating, Settlement
 
 ZERO = Decimal("0.00")
 HOLD = Decimal("1000.00")  # the test product's per-case hold
@@ -76,7 +76,10 @@ def rows():
             "pk", "application_id", "candidate_id", "institution_id", "status", "officer_id", "unit_id")),
         "settlement": list(Settlement.objects.order_by("pk").values_list(
             "pk", "case_id", "application_id", "status", "of_confirmed_at", "cm_confirmed_at", "total", "method",
-            "payment_entry_id", "reminder_level", "completed_at")),
+            "payment_entry_id", "reminder_level", "completed_at", "commission_confirmed_at", "commission",
+            "service_fee", "computed_commission", "computed_service_fee")),
+        "adjustment": list(CommissionAdjustment.objects.order_by("pk").values_list(
+            "pk", "settlement_id", "status", "proposed_by_id", "decided_by_id", "commission", "service_fee")),
         "rating": Rating.objects.count(),
         "followup": list(FollowUp.objects.order_by("pk").values_list("pk", "done_at")),
         "account": list(Account.objects.order_by("pk").values_list("pk", "owner_id", "kind", "balance", "held")),
@@ -212,7 +215,7 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
             assert last[3] == D.CHOSEN and last[6] == case[2], where
         if ss:
             s = ss[0]
-            expect = {A.DISBURSED: {S.CONFIRMING}, A.SETTLING: {S.STATEMENT, S.PAID, S.CONFIRMED},
+            expect = {A.DISBURSED: {S.CONFIRMING, S.COMMISSION}, A.SETTLING: {S.STATEMENT, S.PAID, S.CONFIRMED},
                       A.RATING: {S.RELEASED}, A.COMPLETED: {S.RELEASED}}[status]
             assert len(ss) == 1 and s[3] in expect and (s[10] is not None) == (status == A.COMPLETED), where
         if status == A.REDISPATCH:
@@ -222,6 +225,18 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
         assert chain and chain[-1][3] == status, (status, chain[-1:])
         for prev, nxt in zip(chain, chain[1:]):
             assert nxt[2] == prev[3], (prev, nxt)
+
+    # -- 佣金金额确认: a statement carries the computed figures unless a second person approved others --
+    approved = {a[1]: a for a in r["adjustment"] if a[2] == "approved"}
+    for a in r["adjustment"]:
+        assert a[4] is None or a[4] != a[3], f"adjustment {a[0]} approved by its proposer"
+    assert len([a for a in r["adjustment"] if a[2] == "pending"]) == len({a[1] for a in r["adjustment"]
+                                                                          if a[2] == "pending"})
+    for s in setts.values():
+        if s[6] is not None:
+            assert s[11] is not None and s[6] == s[12] + s[13], f"settlement {s[0]} issued without its confirmation"
+            expected = approved[s[0]][5:7] if s[0] in approved else (s[14], s[15])
+            assert (s[12], s[13]) == expected, (s, approved.get(s[0]))
 
     # -- settlements: money collected once, exactly the statement's total --
     entries = Counter()

@@ -98,7 +98,7 @@ CHOICE_KINDS = ["owner", "other_cm", "cs", "of", "inst"]
 OF_KINDS = ["of", "lr", "cm", "st", "inst"]
 REDISPATCH_KINDS = ["lr", "lrs", "cs", "of", "owner"]
 CASE_KINDS = ["admin", "officer", "viewer", "other", "b_admin", "of"]
-SETTLE_KINDS = ["owner", "other_cm", "of", "st", "lr", "admin", "officer", "other"]
+SETTLE_KINDS = ["owner", "other_cm", "of", "fo", "st", "lr", "admin", "officer", "other"]
 CASE_NEXT = {Case.Status.NEW: "allocate", Case.Status.ALLOCATED: "review", Case.Status.REVIEWING: "book",
              Case.Status.SIGNING: "sign", Case.Status.SIGNED: "disburse"}
 FINAL = (A.COMPLETED, A.LR_REJECTED, A.WITHDRAWN)
@@ -409,16 +409,29 @@ class WorkflowMachine(RuleBasedStateMachine):
         if kind in ("owner", "other_cm"):
             actor = self.platform_user(kind, s.application_id)
         rated = set(s.ratings.values_list("side", flat=True))
+        pending = s.adjustments.filter(status="pending").exists()
         open_rating = s.status == S.RELEASED and s.completed_at is None
         if action.startswith("amount"):
             amount, note = {"amount": (s.disbursed_amount, ""), "amount_other": (Decimal("45000"), "机构口头更正"),
                             "amount_blank": (Decimal("45000"), "")}[action]
             fn = partial(settlement.confirm_amount, actor=actor, settlement_id=sid, amount=amount, note=note)
-            allowed = kind == "of" and s.status == S.CONFIRMING and not s.of_confirmed_at and \
+            allowed = kind == "fo" and s.status == S.CONFIRMING and not s.of_confirmed_at and \
                 (note or amount == s.disbursed_amount)
         elif action == "client":
             fn = partial(settlement.confirm_client, actor=actor, settlement_id=sid)
             allowed = kind == "owner" and s.status == S.CONFIRMING and not s.cm_confirmed_at
+        elif action == "commission":
+            fn = partial(settlement.commission_confirm, actor=actor, settlement_id=sid)
+            allowed = kind == "fo" and s.status == S.COMMISSION and not pending
+        elif action == "commission_adjust":
+            fn = partial(settlement.commission_adjust, actor=actor, settlement_id=sid, reason="机构另有书面约定",
+                         commission_amount=s.computed_commission - Decimal("0.01") if s.computed_commission else 1,
+                         service_fee=s.computed_service_fee or 0)
+            allowed = kind == "fo" and s.status == S.COMMISSION and not pending
+        elif action in ("commission_approve", "commission_reject"):
+            fn = partial(settlement.commission_decide, actor=actor, settlement_id=sid,
+                         approve=action == "commission_approve", note="已核对")
+            allowed = kind == "of" and s.status == S.COMMISSION and pending
         elif action == "pay_cash":
             fn = partial(settlement.pay_from_cash, actor=actor, settlement_id=sid)
             allowed = kind == "admin" and s.status == S.STATEMENT and \
@@ -436,19 +449,19 @@ class WorkflowMachine(RuleBasedStateMachine):
             allowed = kind == "st" and s.status == S.PAID and s.method == Settlement.Method.OFFLINE
         elif action == "release":
             fn = partial(settlement.release, actor=actor, settlement_id=sid)
-            allowed = kind == "of" and s.status == S.CONFIRMED
+            allowed = kind == "fo" and s.status == S.CONFIRMED
         elif action == "rate_inst":
             fn = partial(settlement.rate, actor=actor, settlement_id=sid, side=Rating.Side.INSTITUTION, stars=5)
             allowed = kind == "admin" and open_rating and Rating.Side.INSTITUTION not in rated
         elif action == "rate_platform":
             fn = partial(settlement.rate, actor=actor, settlement_id=sid, side=Rating.Side.PLATFORM, stars=4)
-            allowed = kind in ("of", "owner") and open_rating and Rating.Side.PLATFORM not in rated
+            allowed = kind in ("of", "fo", "owner") and open_rating and Rating.Side.PLATFORM not in rated
         else:
             task = FollowUp.objects.filter(settlement=s, done_at__isnull=True).first()
             if task is None:
                 return
             fn = partial(settlement.follow_up_done, actor=actor, follow_up_id=task.pk, note="已电话联系机构财务")
-            allowed = kind == "of"
+            allowed = kind == "fo"
         self.expect(allowed, fn, what=f"settlement {action} by {kind}")
         if not allowed:
             return
@@ -609,7 +622,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         sid = data.draw(st.sampled_from([s[0] for s in self.r["settlement"] if s[10] is None]), label="settlement")
         fitting = self.settlement_next(Settlement.objects.get(pk=sid), data)[0]
         action = fitting if data.draw(st.integers(0, 2), label="fitting") else data.draw(st.sampled_from([
-            "amount", "amount_other", "amount_blank", "client", "pay_cash", "pay_offline", "receipt",
+            "amount", "amount_other", "amount_blank", "client", "commission", "commission_adjust",
+            "commission_approve", "commission_reject", "pay_cash", "pay_offline", "receipt",
             "receipt_reject", "release", "rate_inst", "rate_platform", "follow_up"]), label="action")
         self.do_settle(sid, data.draw(st.sampled_from(SETTLE_KINDS), label="actor"), action)
 
@@ -700,8 +714,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         pick = lambda options, label: data.draw(st.sampled_from(options), label=label)
         if s.status == S.CONFIRMING:
             return ("client", "owner", ()) if s.of_confirmed_at else \
-                ("amount", "of", ()) if s.cm_confirmed_at else pick([("amount", "of", ()), ("client", "owner", ())],
+                ("amount", "fo", ()) if s.cm_confirmed_at else pick([("amount", "fo", ()), ("client", "owner", ())],
                                                                      "confirmation")
+        if s.status == S.COMMISSION:  # 佣金金额确认: confirmed as computed, or adjusted and decided by another
+            if s.adjustments.filter(status="pending").exists():
+                return (pick(["commission_approve", "commission_reject"], "decision"), "of", ())
+            return (pick(["commission"] * 3 + ["commission_adjust"], "commission"), "fo", ())
         if s.status == S.STATEMENT:
             cash = self.account(s.institution_id, "cash").balance
             return ("pay_cash" if cash >= s.total and pick([True] * 3 + [False], "cash") else "pay_offline",
@@ -710,10 +728,10 @@ class WorkflowMachine(RuleBasedStateMachine):
             reject = s.method == Settlement.Method.OFFLINE and not pick([True] * 3 + [False], "received")
             return ("receipt_reject" if reject else "receipt", "st", ())
         if s.status == S.CONFIRMED:
-            return ("release", "of", ())
+            return ("release", "fo", ())
         if Rating.Side.INSTITUTION not in set(s.ratings.values_list("side", flat=True)):
             return ("rate_inst", "admin", ())
-        return ("rate_platform", pick(["of", "owner"], "rater"), ("of", "owner"))
+        return ("rate_platform", pick(["of", "fo", "owner"], "rater"), ("of", "fo", "owner"))
 
     @rule(data=st.data())
     def progress_1(self, data):

@@ -21,3 +21,15 @@ def test_seed_demo_is_idempotent_and_complete():
     assert set(Product.objects.values_list("category", flat=True)) >= {"mortgage", "car", "credit", "business"}
     assert User.objects.get(username="inst1_sub_op1").organization.parent.code == "inst1"
     assert User.objects.get(username="cm1").check_password("shuyin-demo-2026")
+    # 跟单经理 and 跟单员 are two roles with their own codes (issue 16 §6)
+    of1, fo1 = User.objects.get(username="of1"), User.objects.get(username="fo1")
+    assert [r.name for r in of1.roles.all()] == ["跟单经理"] and [r.name for r in fo1.roles.all()] == ["跟单员"]
+    assert fo1.superior == of1 and fo1.real_name == "刘雨桐"
+    assert of1.has_perm("dispatch.intervene") and not fo1.has_perm("dispatch.intervene")
+    assert fo1.has_perm("settlement.confirm_amount") and not of1.has_perm("settlement.confirm_amount")
+    assert of1.has_perm("settlement.approve_commission") and not fo1.has_perm("settlement.approve_commission")
+    from apps.settlement.models import Agreement, AgreementLog
+
+    versions = list(Agreement.objects.filter(institution__code="inst1").order_by("valid_from"))
+    assert len(versions) == 2 and versions[0].valid_to is not None and versions[1].valid_to is None
+    assert AgreementLog.objects.count() == 3  # two versions added, the first ended by the second

@@ -34,4 +34,7 @@ FOREIGN_DEFAULT_OK = {
     "ops:settlement_detail", "ops:settlement_confirm_amount", "ops:settlement_confirm_client",
     "ops:settlement_receipt", "ops:settlement_release", "ops:settlement_rate", "ops:settlement_statement_pdf",
     "ops:settlement_voucher", "ops:follow_up_done",
+    "ops:settlement_commission_confirm", "ops:settlement_commission_adjust", "ops:settlement_commission_decide",
+    # the platform's commission agreements (数银在线后台: not tenant data)
+    "platform:agreement_end",
 }

@@ -71,12 +71,23 @@ def test_whole_path_from_choice_to_completion(cast, chosen, books_balance):
     with pytest.raises(PermissionDenied):
         services.confirm_amount(actor=cast.cm, settlement_id=s.pk, amount="50000")
     with pytest.raises(ValidationError, match="不一致"):
-        services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="49000")
-    services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="50000")
+        services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="49000")
+    services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="50000")
     with pytest.raises(Http404):  # not this CM's client
         services.confirm_client(actor=cast.cm2, settlement_id=s.pk)
     services.confirm_client(actor=cast.cm, settlement_id=s.pk)
     s.refresh_from_db()
+    # 佣金金额确认: computed from the product's defaults, not issued until 跟单员 confirms
+    assert (s.status, s.computed_commission, s.agreement, s.statement_at) == ("commission", Decimal("500.00"), None,
+                                                                              None)
+    app.refresh_from_db()
+    assert app.status == AppStatus.DISBURSED
+    with pytest.raises(PermissionDenied):  # 跟单经理 approves adjustments, does not confirm
+        services.commission_confirm(actor=cast.of, settlement_id=s.pk)
+    services.commission_confirm(actor=cast.fo, settlement_id=s.pk)
+    s.refresh_from_db()
+    app.refresh_from_db()
+    assert (s.commission_confirmed_by, app.status) == (cast.fo, AppStatus.SETTLING)
     # test product: rate 1% of 50,000 = 500.00, service fee 0
     assert (s.status, s.commission, s.service_fee, s.total) == ("statement", Decimal("500.00"), Decimal("0.00"),
                                                                 Decimal("500.00"))
@@ -90,7 +101,7 @@ def test_whole_path_from_choice_to_completion(cast, chosen, books_balance):
     services.confirm_receipt(actor=cast.st, settlement_id=s.pk, approve=True)
     hold = Hold.objects.get(pk=case.candidate.hold_id)
     assert hold.status == "active"
-    services.release(actor=cast.of, settlement_id=s.pk)
+    services.release(actor=cast.fo, settlement_id=s.pk)
     hold.refresh_from_db()
     assert hold.status == "released"
     assert Profile.objects.get(institution=partner.org).active_cases == 0
@@ -146,8 +157,9 @@ def test_offline_payment_rejected_then_confirmed_books_the_receipt(cast, chosen,
     partner, case = chosen()
     disburse(partner, case)
     s = Settlement.objects.get(case=case)
-    services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="50000")
+    services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="50000")
     services.confirm_client(actor=cast.cm, settlement_id=s.pk)
+    services.commission_confirm(actor=cast.fo, settlement_id=s.pk)
     services.pay_offline(actor=partner.user, settlement_id=s.pk, bank_reference="B1", voucher_path="v/1.png")
     with pytest.raises(ValidationError):
         services.confirm_receipt(actor=cast.st, settlement_id=s.pk, approve=False, reason="")
@@ -163,8 +175,9 @@ def test_overdue_reminders_fire_once_per_level(cast, chosen, clock_reset):
     partner, case = chosen()
     disburse(partner, case)
     s = Settlement.objects.get(case=case)
-    services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="50000")
+    services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="50000")
     services.confirm_client(actor=cast.cm, settlement_id=s.pk)
+    services.commission_confirm(actor=cast.fo, settlement_id=s.pk)
     assert services.settlements_sweep()["reminded"] == 0
     clock_reset.shift(timedelta(days=8))
     assert services.settlements_sweep()["reminded"] == 1
@@ -184,11 +197,12 @@ def test_rating_window_closes_the_case(cast, chosen, clock_reset):
     partner, case = chosen()
     disburse(partner, case)
     s = Settlement.objects.get(case=case)
-    services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="50000")
+    services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="50000")
     services.confirm_client(actor=cast.cm, settlement_id=s.pk)
+    services.commission_confirm(actor=cast.fo, settlement_id=s.pk)
     services.pay_from_cash(actor=partner.user, settlement_id=s.pk)
     services.confirm_receipt(actor=cast.st, settlement_id=s.pk, approve=True)
-    services.release(actor=cast.of, settlement_id=s.pk)
+    services.release(actor=cast.fo, settlement_id=s.pk)
     services.rate(actor=cast.cm, settlement_id=s.pk, side=Rating.Side.PLATFORM, stars=3)
     clock_reset.shift(timedelta(days=8))
     assert services.settlements_sweep()["completed"] == 1
@@ -205,11 +219,13 @@ def test_statement_pdf_contains_the_figures(cast, chosen):
     partner, case = chosen()
     disburse(partner, case)
     s = Settlement.objects.get(case=case)
-    services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount="50000")
+    services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount="50000")
     services.confirm_client(actor=cast.cm, settlement_id=s.pk)
+    services.commission_confirm(actor=cast.fo, settlement_id=s.pk)
     s.refresh_from_db()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement_pdf(s))).pages)
-    for expected in ["结算单", s.number, case.application.order_no, "50,000.00", "500.00", "HT-2026-001"]:
+    for expected in ["结算单", s.number, case.application.order_no, "50,000.00", "500.00", "HT-2026-001",
+                     "产品默认条款", "佣金金额确认", "T_FO"]:
         assert expected in text, expected
     today = clock.today()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(monthly_pdf(partner.org, today.year,

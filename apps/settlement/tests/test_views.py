@@ -18,7 +18,7 @@ from apps.settlement.tests.test_settlement import chosen, disburse  # noqa: F401
 from tests.fixtures.files import PNG
 
 pytestmark = pytest.mark.django_db
-STAGES = ["confirming", "statement", "paid", "confirmed", "released"]
+STAGES = ["confirming", "commission", "statement", "paid", "confirmed", "released"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +39,12 @@ def pdf_text(content: bytes) -> str:
 def advance(cast, partner, s, stage: str) -> Settlement:
     """Take a settlement through the services up to ``stage`` (paid: from the cash account)."""
     steps = [lambda: None,
-             lambda: (services.confirm_amount(actor=cast.of, settlement_id=s.pk, amount=s.disbursed_amount),
+             lambda: (services.confirm_amount(actor=cast.fo, settlement_id=s.pk, amount=s.disbursed_amount),
                       services.confirm_client(actor=cast.cm, settlement_id=s.pk)),
+             lambda: services.commission_confirm(actor=cast.fo, settlement_id=s.pk),
              lambda: services.pay_from_cash(actor=partner.user, settlement_id=s.pk),
              lambda: services.confirm_receipt(actor=cast.st, settlement_id=s.pk, approve=True),
-             lambda: services.release(actor=cast.of, settlement_id=s.pk)]
+             lambda: services.release(actor=cast.fo, settlement_id=s.pk)]
     for step in steps[:STAGES.index(stage) + 1]:
         step()
     s.refresh_from_db()
@@ -159,9 +160,9 @@ def test_list_query_counts_are_fixed(client, cast, login, own_cases, django_asse
 
 # ---- 数银: amount, client, receipt, release ----
 
-def test_of_confirms_the_amount_and_cm_the_client_then_the_statement_is_issued(client, cast, login, settled):
+def test_clerk_confirms_the_amount_and_cm_the_client_then_the_commission_is_computed(client, cast, login, settled):
     partner, s = settled()
-    login(cast.of)
+    login(cast.fo)
     html = page(client.get(ops(s)))
     assert 'data-testid="confirm-amount"' in html and 'value="50000.00"' in html
     assert 'data-testid="confirm-client"' not in html  # the OF is not the CM
@@ -175,9 +176,10 @@ def test_of_confirms_the_amount_and_cm_the_client_then_the_statement_is_issued(c
     client.post("/ops/logout/")
     login(cast.cm)
     resp = client.post(ops(s, "confirm-client/"), follow=True)
-    assert "结算账单已出具（应付 ¥500.00）" in page(resp)
+    assert "已确认客户到账，佣金已计算（¥500.00），待跟单员确认佣金金额" in page(resp)
     s = fresh(s)
-    assert s.status == "statement" and s.total == Decimal("500.00")
+    assert (s.status, s.computed_commission, s.total) == ("commission", Decimal("500.00"), None)
+    assert 'data-testid="confirm-commission"' not in page(resp)  # the CM does not confirm the commission
     assert "不能确认客户到账" in page(client.post(ops(s, "confirm-client/"), follow=True))
 
 
@@ -188,15 +190,17 @@ def test_wrong_roles_get_403_on_the_ops_steps(client, cast, login, settled):
     assert client.post(ops(s, "release/")).status_code == 403
     assert client.post(ops(s, "confirm-client/")).status_code == 403
     client.post("/ops/logout/")
-    login(cast.of)
+    login(cast.of)  # 跟单经理: the 跟单员's steps are not theirs
     assert client.post(ops(s, "receipt/"), {"decision": "approve"}).status_code == 403
+    assert client.post(ops(s, "confirm-amount/"), {"amount": "50000"}).status_code == 403
+    assert client.post(ops(s, "release/")).status_code == 403
     client.post("/ops/logout/")
     login(cast.cm2)
     assert client.post(ops(s, "confirm-client/")).status_code == 404
     assert fresh(s).status == "paid"
 
 
-def test_clerk_confirms_receipt_and_of_releases_the_hold(client, cast, login, settled, books_balance):
+def test_clerk_confirms_receipt_and_order_clerk_releases_the_hold(client, cast, login, settled, books_balance):
     partner, s = settled("paid")
     login(cast.st)
     html = page(client.get(ops(s)))
@@ -204,7 +208,7 @@ def test_clerk_confirms_receipt_and_of_releases_the_hold(client, cast, login, se
     resp = client.post(ops(s, "receipt/"), {"decision": "approve"}, follow=True)
     assert "已确认收款 ¥500.00" in page(resp) and fresh(s).status == "confirmed"
     client.post("/ops/logout/")
-    login(cast.of)
+    login(cast.fo)
     html = page(client.get(ops(s)))
     assert 'data-testid="release"' in html and "将解冻" in html and "¥1,000.00" in html
     resp = client.post(ops(s, "release/"), follow=True)
@@ -355,7 +359,7 @@ def test_follow_ups_are_listed_and_closed_with_a_note(client, cast, login, settl
     clock_reset.shift(timedelta(days=8))
     services.settlements_sweep()
     task = FollowUp.objects.get(settlement=s)
-    login(cast.of)
+    login(cast.fo)
     html = page(client.get("/ops/follow-ups/"))
     assert s.number in html and partner.org.name in html and "第 1 级" in html and "1 天" in html
     resp = client.post(f"/ops/follow-ups/{task.pk}/done/", {"note": ""}, follow=True)
@@ -381,7 +385,7 @@ def test_follow_up_list_query_count_is_fixed(client, cast, login, own_cases, clo
         advance(cast, p, Settlement.objects.get(case=case), "statement")
     clock_reset.shift(timedelta(days=8))
     services.settlements_sweep()
-    login(cast.of)
+    login(cast.fo)
     client.get("/ops/follow-ups/")
     with django_assert_num_queries(3):
         html = page(client.get("/ops/follow-ups/?sort=level"))
