@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
-from apps.common.forms import (AmountField, AsciiCharField, IntegerNumberField, SearchField, SmallModelChoiceField,
-                               TypedDateField)
+from apps.common.forms import (AmountField, AsciiCharField, IntegerNumberField, ResidentIdField, SearchField,
+                               SmallModelChoiceField, TypedDateField)
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.models import Region
@@ -99,8 +99,7 @@ class QueueFilter(forms.Form):
 
 
 class HandoverRequestForm(forms.Form):
-    id_number = forms.CharField(label=_("客户身份证号"), max_length=18,
-                                error_messages={"required": _("请填写客户的 18 位身份证号。")})
+    id_number = ResidentIdField(label=_("客户身份证号"), error_messages={"required": _("请填写客户的 18 位身份证号。")})
     reason = forms.CharField(label=_("申请理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请填写申请理由（如：客户要求改由您服务）。"),
                                              "max_length": _("最多 300 个字。")})

@@ -21,8 +21,7 @@ def signed(chosen):  # noqa: F811
     partner, case = chosen()
     services.case_allocate(actor=partner.user, case_id=case.pk, officer_id=partner.user.pk)
     services.case_start_review(actor=partner.user, case_id=case.pk)
-    services.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now() + __import__("datetime").timedelta(
-        hours=2), place="门店")
+    services.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now(), place="门店")
     services.case_record_signing(actor=partner.user, case_id=case.pk, note="已签")
     return partner, case
 

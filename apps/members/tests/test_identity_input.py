@@ -37,7 +37,7 @@ def test_full_width_digits_register_the_ascii_number_and_the_same_person_again_i
     assert member.id_number == ID and member.mobile == "13812345678"
     for typed in (ID, FULL_WIDTH_ID, "110105 19491231 002x"):
         page = client.post("/ops/members/new/", data(id_number=typed)).content.decode()
-        assert "该身份证号的客户已登记" in page
+        assert "该身份证号的客户已由您登记" in page
     assert Member.objects.count() == 1
 
 

@@ -153,7 +153,7 @@ def test_agreement_form_errors_change_nothing(client, cast, login, product):
         (_form(cast.inst_a, product, valid_from="2026-13-01"), "请输入正确的日期"),
         (_form(cast.inst_a, product, valid_from=str(clock.today() + timedelta(days=10))), "有效期重叠"),
         (_form(cast.inst_a, product, valid_to="2025-01-01"), "失效日期不能早于生效日期"),
-        (_form(cast.inst_a_sub, product), "选择一个有效的选项"),
+        (_form(cast.inst_a_sub, product), "请选择有效的选项"),
     ]:
         resp = client.post("/platform/agreements/new/", data)
         assert resp.status_code == 200 and error in page(resp), error
