@@ -291,7 +291,7 @@ def product_confirm(*, actor, application_id: int, product, reason: str = "") ->
             raise PermissionDenied(perm)
         old = app.product
         if product.pk == old.pk:
-            StatusChange.objects.create(application=app, to_status=app.status, actor=actor,
+            StatusChange.objects.create(application=app, from_status=app.status, to_status=app.status, actor=actor,
                                         comment=f"确认贷款类型（产品）：{old.name}。{reason}".strip()[:500])
             return app
         if not reason:
@@ -306,7 +306,7 @@ def product_confirm(*, actor, application_id: int, product, reason: str = "") ->
             raise ValidationError(f"该客户已有一笔“{product.name}”的申请在办理中，不能变更为该产品。")
         app.product = product
         app.save(update_fields=["product", "updated_at"])
-        StatusChange.objects.create(application=app, to_status=app.status, actor=actor,
+        StatusChange.objects.create(application=app, from_status=app.status, to_status=app.status, actor=actor,
                                     comment=f"贷款类型由“{old.name}”变更为“{product.name}”：{reason}"[:500])
         message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/applications/{app.pk}/", sender=actor,
                      title=f"贷款申请 {app.order_no} 的产品已由“{old.name}”变更为“{product.name}”")

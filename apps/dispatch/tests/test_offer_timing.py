@@ -191,3 +191,49 @@ def test_cannot_lend_then_review_rejects(cast, partners, ready_app):
     review.lr_reject(actor=cast.lr, application_id=app.pk, comment="客户已放弃贷款")
     app.refresh_from_db()
     assert app.status == AppStatus.LR_REJECTED
+
+
+def test_demo_data_shows_one_acceptance_with_offers_still_open(db):
+    from django.core.management import call_command
+
+    from apps.applications.models import Application
+
+    call_command("seed_demo")
+    app = Application.objects.get(member__real_name="赵六")
+    d = Dispatch.objects.get(application=app)
+    assert app.status == AppStatus.AWAITING_CHOICE and app.cm.username == "cm1"
+    assert d.status == Dispatch.Status.RUNNING and d.accepted_count == 1 and d.choice_deadline is not None
+    pending = list(d.candidates.filter(status=C.OFFERED))
+    assert pending and all(c.deadline == c.offered_at + timedelta(hours=24) for c in pending)
+    call_command("seed_demo")  # idempotent
+    assert Application.objects.filter(member__real_name="赵六").count() == 1
+
+
+def test_pages_list_each_pending_institution_with_its_own_deadline(client, cast, login, partners, ready_app,
+                                                                   clock_reset):
+    from django.utils import timezone
+
+    ps = partners(3)
+    app = ready_app()
+    d = services.dispatch_start(application_id=app.pk)
+    a, b, c = offers(d)
+    services.offer_accept(actor=user_of(ps, a), candidate_id=a.pk)
+    clock_reset.shift(timedelta(hours=1))
+    extra = partners(1)[0]
+    services.candidate_add(actor=cast.of, dispatch_id=d.pk, institution_id=extra.org.pk, reason="客户指定")
+    late = Candidate.objects.get(institution=extra.org)
+    stamp = lambda cand: timezone.localtime(cand.deadline).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    login(cast.cm)
+    for url in (f"/ops/applications/{app.pk}/", f"/ops/dispatch/{app.pk}/choice/"):
+        html = client.get(url).content.decode()
+        assert 'data-testid="pending-offers"' in html
+        for cand in (b, c, late):
+            assert cand.institution.name in html and stamp(cand) in html, (url, cand)
+        assert stamp(b) != stamp(late)  # each its own
+    assert 'name="candidate" value="%d"' % a.pk in html  # the choice is open while the others run
+    resp = client.post(f"/ops/dispatch/{app.pk}/choice/", {"candidate": str(a.pk), "note": ""}, follow=True)
+    assert "已录入客户选择" in resp.content.decode()
+    assert {x.status for x in Candidate.objects.filter(pk__in=[b.pk, c.pk, late.pk])} == {C.CANCELLED}
+    login(user_of(ps, b))
+    html = client.get(f"/inst/dispatch/offers/{b.pk}/").content.decode()
+    assert "已撤回" in html and 'data-testid="accept"' not in html
