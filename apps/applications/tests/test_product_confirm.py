@@ -68,6 +68,7 @@ def test_lr_changes_the_product_checklist_rechecked_and_dispatch_freezes_its_hol
 def test_bad_changes_are_refused_and_change_nothing(cast, draft, product, mortgage):
     app = in_review(cast, draft)
     Product.objects.filter(pk=mortgage.pk).update(min_amount="100000")
+    mortgage.refresh_from_db()
     with pytest.raises(ValidationError, match="申请金额应在"):
         services.product_confirm(actor=cast.cs, application_id=app.pk, product=mortgage, reason="改房抵")
     with pytest.raises(PermissionDenied):  # 贷审's code does not reach 客服审核
