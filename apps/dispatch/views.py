@@ -31,7 +31,7 @@ from . import selectors, services
 from .forms import (CandidateAddForm, CategoryRequestForm, ChoiceForm, ClusterForm, DecisionForm, DeclineForm,
                     HistoryFilter, MonitorFilter, OfferFilter, PlatformProfileForm, ProfileForm, ProfileListFilter,
                     RedispatchForm, RoundCloseForm, WindowExtendForm)
-from .models import Candidate, CategoryRequest, Cluster, Dispatch, LostCase, Round
+from .models import Candidate, CategoryRequest, Cluster, Dispatch, LostCase
 from .scoring import PART_LABELS, PARTS, WEIGHT_KEYS
 
 C = Candidate.Status

@@ -213,8 +213,11 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
         where = (status, [d[3] for d in ds], [c[4] for c in cs_], [s[3] for s in ss])
         assert len(live) <= 1 and len(open_cases) + len(disbursed) <= 1, where
         assert len(cs_) == sum(d[3] == D.CHOSEN for d in ds), where
-        if status in BEFORE_DISPATCH:
-            assert not ds and not cs_, where
+        if status in BEFORE_DISPATCH:  # never dispatched, or back in review after "cannot lend" (回到待审)
+            assert not live and not open_cases and not disbursed, where
+            if ds:
+                assert status not in (A.DRAFT, A.CS_REVIEW, A.CS_REJECTED), where
+                assert cs_ and all(c[4] == Case.Status.CANNOT_LEND for c in cs_), where
         # the client may choose from the first acceptance, while the dispatch may still run
         assert (status == A.DISPATCHING) == bool(live and live[0][8] is None), where
         assert (status == A.AWAITING_CHOICE) == bool(live and live[0][8] is not None), where

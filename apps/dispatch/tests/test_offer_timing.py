@@ -237,3 +237,36 @@ def test_pages_list_each_pending_institution_with_its_own_deadline(client, cast,
     login(user_of(ps, b))
     html = client.get(f"/inst/dispatch/offers/{b.pk}/").content.decode()
     assert "已撤回" in html and 'data-testid="accept"' not in html
+
+
+def test_migration_keeps_running_dispatches_deadlines_and_opens_their_choice(cast, partners, ready_app):
+    """Rows written under the old rule (offers ending with their 8-hour round, the choice only after the
+    dispatch): every open offer keeps its deadline (an OFFER timer at it), and a dispatch with an acceptance
+    opens the client's choice with the 3 days from that first acceptance."""
+    import importlib
+
+    from django.apps import apps as registry
+
+    from apps.applications.models import Application, StatusChange
+
+    ps = partners(3)
+    app = ready_app()
+    d = services.dispatch_start(application_id=app.pk)
+    a = offers(d)[0]
+    services.offer_accept(actor=user_of(ps, a), candidate_id=a.pk)
+    old_deadline = d.rounds.get().deadline  # the old rule: each offer ended with its round
+    Candidate.objects.filter(dispatch=d, status=C.OFFERED).update(deadline=old_deadline)
+    Timer.objects.filter(dispatch=d).exclude(kind=Timer.Kind.ROUND).delete()
+    Dispatch.objects.filter(pk=d.pk).update(choice_deadline=None)
+    Application.objects.filter(pk=app.pk).update(status=AppStatus.DISPATCHING)
+    migration = importlib.import_module("apps.dispatch.migrations.0003_offer_own_deadline")
+    migration.forwards(registry, None)
+    d.refresh_from_db()
+    assert d.choice_deadline == d.first_accepted_at + timedelta(days=3)
+    assert list(Timer.objects.filter(dispatch=d, kind=Timer.Kind.OFFER).values_list("due_at", flat=True)) == [
+        old_deadline]
+    assert Timer.objects.filter(dispatch=d, kind=Timer.Kind.CHOICE, due_at=d.choice_deadline).exists()
+    assert Application.objects.get(pk=app.pk).status == AppStatus.AWAITING_CHOICE
+    assert StatusChange.objects.filter(application=app, to_status=AppStatus.AWAITING_CHOICE,
+                                       comment__contains="新规则").exists()
+    assert all(c.deadline == old_deadline for c in offers(d) if c.status == C.OFFERED)
