@@ -38,10 +38,8 @@ OPEN_DEMO = ("赵六", "44030519870909006", "13600000006")
 
 
 def _one_accepted_others_open() -> list[str]:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from apps.applications import services as review
-    from apps.applications.demo import PNG
+    from apps.applications.demo import _png  # a real (decodable) scan: uploads are checked by content
     from apps.common.validators import resident_id_check_char
     from apps.members import services as members
     from apps.members.models import Member
@@ -57,15 +55,13 @@ def _one_accepted_others_open() -> list[str]:
     cm = users["cm1"]
     member = members.member_register(actor=cm, real_name=name, id_number=number, mobile=mobile, address="演示地址",
                                      client_type="individual",
-                                     id_photo_front=SimpleUploadedFile("f.png", PNG, content_type="image/png"),
-                                     id_photo_back=SimpleUploadedFile("b.png", PNG, content_type="image/png"))
+                                     id_photo_front=_png(), id_photo_back=_png())
     member = members.member_decide(actor=users["cs1"], member_id=member.pk, approve=True)
     app = review.application_create(actor=cm, member=member, product=product, amount="80000", term_months=12,
                                     region=Region.objects.get(code="440305"), purpose="演示：一家已受理，其余仍在受理中",
                                     client_type="individual")
     for doc in product.checklist:
-        review.document_add(actor=cm, application_id=app.pk, name=doc,
-                            upload=SimpleUploadedFile("d.png", PNG, content_type="image/png"))
+        review.document_add(actor=cm, application_id=app.pk, name=doc, upload=_png())
     review.application_submit(actor=cm, application_id=app.pk)
     review.cs_pass(actor=users["cs1"], application_id=app.pk)
     review.lr_pass(actor=users["lr1"], application_id=app.pk)
