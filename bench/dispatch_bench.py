@@ -2,9 +2,10 @@
 
 - ``dispatch.select.p50_ms`` / ``.p99_ms``: ``selectors.candidates_select`` (the ORM query the rounds use,
   including building the queryset) for real applications at random cluster levels.
-- ``dispatch.sweep.rows_per_s``: 10,000 (full scale) round deadlines made due at once, applied by
-  ``services.timers_sweep`` in one process: each lapses the round's offers, updates statistics and opens
-  the next round (a fresh selection) — the whole work of a real deadline.
+- ``dispatch.sweep.rows_per_s``: 10,000 (full scale) rounds' refill points (8 h) made due at once, applied by
+  ``services.timers_sweep`` in one process: each closes the round and opens the next one for the places not
+  accepted (a fresh selection, statistics, messages) — the whole work of a real deadline. (Since issue 16 the
+  offers keep their own 24 hours, so nothing lapses at 8 h; their OFFER timers are not due yet.)
 
 The EXPLAIN of one selection is written to bench/results/dispatch_select_explain.txt (and quoted in
 docs/performance.md)."""

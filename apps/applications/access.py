@@ -11,10 +11,12 @@ MENUS = [
              order=3),
     MenuItem("ops.apps.lr", Area.OPS, "贷审审核", "ops:queue_lr", "applications.review_lr", parent="ops.apps",
              order=4),
-    MenuItem("ops.apps.sup", Area.OPS, "主管队列", "ops:queue_supervisor", "applications.supervise_review",
+    MenuItem("ops.apps.arbitration", Area.OPS, "待仲裁", "ops:queue_arbitration", "applications.arbitrate",
              parent="ops.apps", order=5),
-    MenuItem("ops.apps.handover", Area.OPS, "客户移交", "ops:handover_list", "applications.decide_handover",
+    MenuItem("ops.apps.sup", Area.OPS, "主管队列", "ops:queue_supervisor", "applications.supervise_review",
              parent="ops.apps", order=6),
+    MenuItem("ops.apps.handover", Area.OPS, "客户移交", "ops:handover_list", "applications.decide_handover",
+             parent="ops.apps", order=7),
 ]
 
 _VIEW = ["applications.view_application"]

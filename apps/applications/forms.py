@@ -47,6 +47,14 @@ class ApplicationForm(forms.Form):
         return region
 
 
+class ProductConfirmForm(forms.Form):
+    """确认贷款类型（产品）: the same product confirms it; another one changes it (a reason required)."""
+
+    product = SmallModelChoiceField(label=_("贷款类型（产品）"), queryset=Product.objects.filter(is_active=True),
+                                    empty_label=None, error_messages={"invalid_choice": _("请选择启用中的产品。")})
+    reason = forms.CharField(label=_("说明（变更产品时必填）"), max_length=200, required=False)
+
+
 class DocumentForm(forms.Form):
     name = forms.ChoiceField(label=_("资料名称"))
     file = forms.FileField(label=_("文件（PDF/JPG/PNG，10 MB 以内）"))

@@ -162,8 +162,7 @@ class Application(TimeStampedModel):
     def dispatch_accepted(self):
         pass
 
-    @transition(field=status, source=[Status.DISPATCHING, Status.AWAITING_CHOICE, Status.IN_INSTITUTION],
-                target=Status.REDISPATCH)
+    @transition(field=status, source=[Status.DISPATCHING, Status.AWAITING_CHOICE], target=Status.REDISPATCH)
     def dispatch_fail(self):
         pass
 
@@ -172,6 +171,9 @@ class Application(TimeStampedModel):
         pass
 
     # -- the institution's case work and settlement (apps.cases, apps.settlement) --
+    @transition(field=status, source=Status.IN_INSTITUTION, target=Status.LR_REVIEW)
+    def back_to_review(self):
+        """能否操作：否 — 回到待审: 贷审 asks for a supplement, re-reviews, dispatches again or rejects."""
     @transition(field=status, source=Status.IN_INSTITUTION, target=Status.DISBURSED)
     def disburse(self):
         pass

@@ -1,7 +1,7 @@
 """What the application detail page shows, as page-cache generations (``apps.common.pagecache``): the page is
 served from the cache until one of these rows changes.
 
-* ``app:<pk>``: the application, its status history, its documents and its dispatch attempts;
+* ``app:<pk>``: the application, its status history, its documents, its dispatch attempts and their offers;
 * ``ref``: the names and figures it shows of other records: member, product, region, users (customer manager,
   actors, uploaders) and organisations;
 * ``tally``: the queue badges of the top bar (any application's change moves the status tally).
@@ -40,7 +40,8 @@ def _user(_user, kw):
 
 def connect() -> None:
     pagecache.bump_on_change(apps.get_model("applications.Application"), _application)
-    for label in ("applications.StatusChange", "applications.Document", "dispatch.Dispatch"):
+    # the page lists the institutions still pending with their deadlines: an answer changes it too
+    for label in ("applications.StatusChange", "applications.Document", "dispatch.Dispatch", "dispatch.Candidate"):
         pagecache.bump_on_change(apps.get_model(label), _part_of_application)
     for label in NAMED_ELSEWHERE:
         pagecache.bump_on_change(apps.get_model(label), _reference)

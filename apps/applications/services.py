@@ -118,8 +118,7 @@ def application_submit(*, actor, application_id: int) -> Application:
     def check(app):
         if app.cm_id != actor.pk:
             raise PermissionDenied("not the owner")
-        names = set(app.documents.values_list("name", flat=True))
-        missing = [item for item in app.product.checklist if item not in names]
+        missing = checklist_missing(app)
         if missing:
             raise ValidationError(f"还缺少以下资料：{'、'.join(missing)}。请上传后再提交。")
         app.submitted_at = timezone.now()
@@ -157,9 +156,20 @@ def arbitrate(*, actor, application_id: int, reasonable: bool, comment: str) -> 
                  notify=[(lambda a: reviewers("review_lr"), "仲裁后转贷审审核：{app.order_no}")])
 
 
+def checklist_missing(app: Application) -> list[str]:
+    """The documents the application's product asks for that are not uploaded ("资料是否齐全")."""
+    names = set(app.documents.values_list("name", flat=True))
+    return [item for item in app.product.checklist if item not in names]
+
+
 def lr_pass(*, actor, application_id: int, comment: str = "") -> Application:
+    def complete(app):
+        missing = checklist_missing(app)
+        if missing:
+            raise ValidationError(f"按产品“{app.product.name}”的资料清单还缺少：{'、'.join(missing)}。请先要求补充资料。")
+
     return _move(actor=actor, application_id=application_id, perm="applications.review_lr", method="lr_pass",
-                 label="通过贷审", comment=comment or "贷审通过，产品与资料已确认，待派发",
+                 label="通过贷审", comment=comment or "贷审通过，产品与资料已确认，待派发", before=complete,
                  notify=[(_cm, "贷款申请 {app.order_no} 贷审通过，待派发")])
 
 
@@ -254,6 +264,57 @@ def withdraw(*, actor, application_id: int, comment: str) -> Application:
 
     return _move(actor=actor, application_id=application_id, perm="applications.submit_application",
                  method="withdraw", label="撤回", comment=comment or "客户经理撤回", before=check)
+
+
+PRODUCT_REVIEW = {Status.CS_REVIEW: "applications.review_cs", Status.LR_REVIEW: "applications.review_lr",
+                  Status.PENDING_PLAN: "applications.review_lr"}
+
+
+def product_can_confirm(*, user, app: Application) -> bool:
+    perm = PRODUCT_REVIEW.get(app.status)
+    return bool(perm) and user.has_perm(perm)
+
+
+def product_confirm(*, actor, application_id: int, product, reason: str = "") -> Application:
+    """确认贷款类型（产品）: 客服 (in 客服审核) or 贷审 (in 贷审审核 / 待审出方案) confirms the product, or changes it
+    with a reason; both go into the history. After a change the document checklist is checked again against
+    the new product ("资料是否齐全"): anything missing becomes a supplement request to the CM. The hold that
+    dispatch freezes is the application's product's, so the new product's from now on."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        app = _locked(actor, application_id)
+        perm = PRODUCT_REVIEW.get(app.status)
+        if perm is None:
+            raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，只有客服审核或贷审审核中可以确认或变更产品，"
+                                  "请刷新页面。")
+        if not actor.has_perm(perm):
+            raise PermissionDenied(perm)
+        old = app.product
+        if product.pk == old.pk:
+            StatusChange.objects.create(application=app, from_status=app.status, to_status=app.status, actor=actor,
+                                        comment=f"确认贷款类型（产品）：{old.name}。{reason}".strip()[:500])
+            return app
+        if not reason:
+            raise ValidationError("变更产品时请填写变更原因。")
+        if not product.is_active:
+            raise ValidationError(f"产品“{product.name}”已停用，请选择其他产品。")
+        if not product.min_amount <= app.amount <= product.max_amount:
+            raise ValidationError(f"{product.name}的申请金额应在 {product.min_amount:,.2f} 至 {product.max_amount:,.2f} 元之间，"
+                                  f"本申请为 {app.amount:,.2f} 元。")
+        if Application.objects.filter(member_id=app.member_id, product=product).exclude(pk=app.pk).exclude(
+                status__in=["completed", "lr_rejected", "withdrawn"]).exists():
+            raise ValidationError(f"该客户已有一笔“{product.name}”的申请在办理中，不能变更为该产品。")
+        app.product = product
+        app.save(update_fields=["product", "updated_at"])
+        StatusChange.objects.create(application=app, from_status=app.status, to_status=app.status, actor=actor,
+                                    comment=f"贷款类型由“{old.name}”变更为“{product.name}”：{reason}"[:500])
+        message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/applications/{app.pk}/", sender=actor,
+                     title=f"贷款申请 {app.order_no} 的产品已由“{old.name}”变更为“{product.name}”")
+        missing = checklist_missing(app)
+        if missing:
+            return ask_supplement(actor=actor, application_id=app.pk,
+                                  missing=f"按变更后的产品“{product.name}”需补充：{'、'.join(missing)}")
+        return app
 
 
 ACTIONS = {

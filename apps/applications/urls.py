@@ -11,6 +11,7 @@ ops_patterns = [
     path("applications/<int:pk>/act/<str:action>/", views.application_act, name="application_act"),
     path("applications/<int:pk>/supplement/", views.application_supplement, name="application_supplement"),
     path("applications/<int:pk>/arbitrate/", views.application_arbitrate, name="application_arbitrate"),
+    path("applications/<int:pk>/product/", views.application_product, name="application_product"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/", views.document_download, name="document_download"),
     path("handovers/", handover_views.handover_list, name="handover_list"),

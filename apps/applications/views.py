@@ -12,7 +12,7 @@ from apps.common.views import list_context
 from apps.members.selectors import member_get_for_user
 
 from . import selectors, services
-from .forms import ApplicationForm, DocumentForm, QueueFilter
+from .forms import ApplicationForm, DocumentForm, ProductConfirmForm, QueueFilter
 from .models import Document
 from .pages import page_generation
 from .visibility import history_for, sees_settlement_steps, status_label
@@ -94,10 +94,16 @@ def _application_detail(request, pk: int, extra: dict):
         "can_supplement": (perms.has_perm("applications.review_cs") and app.status == "cs_review")
         or (perms.has_perm("applications.review_lr") and app.status in ("lr_review", "pending_plan")),
         "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",
+        "product_form": ProductConfirmForm(initial={"product": app.product_id})
+        if services.product_can_confirm(user=request.user, app=app) else None,
         # the latest dispatch attempt (through the reverse relation: review does not import dispatch)
         "dispatch_last": app.dispatches.order_by("-attempt").first(),
         **extra,
     }
+    last = ctx["dispatch_last"]
+    # the institutions still pending, each with its own deadline (only while the dispatch runs)
+    ctx["dispatch_pending"] = list(last.candidates.filter(status="offered").select_related("institution")
+                                   .order_by("deadline", "pk")) if last and last.status == "running" else []
     return render(request, "applications/application_detail.html", ctx)
 
 
@@ -131,6 +137,26 @@ def application_supplement(request, pk: int):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("已通知客户经理补充资料。"))
+    return redirect("ops:application_detail", pk=pk)
+
+
+@require_POST
+@area_view("applications.view_application")
+def application_product(request, pk: int):
+    """客服 / 贷审 confirm or change the product (the service checks the code of the current review step)."""
+    selectors.application_get_for_user(user=request.user, pk=pk)
+    form = ProductConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("ops:application_detail", pk=pk)
+    try:
+        app = services.product_confirm(actor=request.user, application_id=pk, product=form.cleaned_data["product"],
+                                       reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已确认贷款类型（产品）：%(p)s。") % {"p": app.product.name}
+                         + (_("按新产品资料不齐，已要求客户经理补充。") if app.status == "supplement" else ""))
     return redirect("ops:application_detail", pk=pk)
 
 

@@ -184,8 +184,10 @@ def _disburse_median_refresh(profile_id: int) -> None:
 
 
 def case_cannot_lend(*, actor, case_id: int, reason: str) -> Case:
-    """能否操作：否 — the case goes back to 数银's review (回到待审) for another dispatch or a rejection, the
-    hold is released and the case counts as abandoned by the institution."""
+    """能否操作：否 — the case goes back to 数银's review ("回到待审": 待贷审审核, the institution's reason in the
+    history), where 贷审 may ask for a supplement, re-review, pass it (dispatched again at the next cluster
+    level, to institutions not tried before) or reject it; the hold is released and the case counts as
+    abandoned by the institution."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写无法操作的原因。")
@@ -196,8 +198,9 @@ def case_cannot_lend(*, actor, case_id: int, reason: str) -> Case:
         _move(actor, app, case, "cannot_lend", "标记无法操作", f"无法操作：{reason}")
         candidate_release(case.candidate, clock.now())
         stats.record(case.candidate.profile_id, gave_up_count=1)
-        status_apply(app, "dispatch_fail", actor=actor, comment=f"机构无法操作（{reason}），头寸已解冻，回到待审")
+        status_apply(app, "back_to_review", actor=actor,
+                     comment=f"{case.institution.name} 无法操作：{reason}。头寸已解冻，回到待贷审审核")
         message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow",
                      link=f"/ops/applications/{app.pk}/",
-                     title=f"贷款申请 {app.order_no}：机构无法操作，回到待审（重新派发或拒绝）")
+                     title=f"贷款申请 {app.order_no}：机构无法操作，回到待贷审审核（补充资料、重新审核、再次派发或拒绝）")
         return case

@@ -172,6 +172,9 @@ class CandidateAddForm(_DispatchBound):
 
 
 class WindowExtendForm(_DispatchBound):
+    target = forms.ChoiceField(label=_("延长哪个时限"), initial="offers", required=False, choices=[
+        ("offers", _("待受理派单的受理时限（每家从各自截止时间起延长）")), ("choice", _("客户确认时限"))],
+        error_messages={"invalid_choice": _("请选择要延长的时限。")})
     minutes = IntegerNumberField(label=_("延长（分钟）"), min_value=1, max_value=7 * 24 * 60, initial=120,
                                  error_messages={"min_value": _("延长时间应在 1 分钟到 7 天之间。"),
                                                  "max_value": _("延长时间应在 1 分钟到 7 天之间。"),

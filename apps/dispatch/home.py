@@ -4,7 +4,7 @@ from datetime import timedelta
 from apps.common import clock
 from apps.common.cards import Card
 
-from .models import Dispatch, LostCase, Round
+from .models import Candidate, Dispatch, LostCase
 
 
 def inst_cards(request):
@@ -30,7 +30,8 @@ def ops_cards(request):
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     live = Dispatch.objects.filter(status__in=Dispatch.LIVE).count()
     started = Dispatch.objects.filter(started_at__gte=today).count()
-    overdue = Round.objects.filter(closed_at__isnull=True, deadline__lt=now).count()
+    # an offer past its own deadline that the sweep has not lapsed yet
+    overdue = Candidate.objects.filter(status=Candidate.Status.OFFERED, deadline__lt=now).count()
     link = "ops:dispatch_monitor"
     return [Card("派发中 / 待客户确认", live, link, order=20), Card("今日派发", started, link, order=21),
-            Card("超时未处理的轮次", overdue, link, "超过受理时限、等待系统处理", "danger" if overdue else "", order=22)]
+            Card("超时未处理的派单", overdue, link, "超过机构受理时限、等待系统处理", "danger" if overdue else "", order=22)]

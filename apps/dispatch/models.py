@@ -206,24 +206,27 @@ class Dispatch(models.Model):
     def fail(self):
         pass
 
-    @transition(field=status, source=Status.CHOOSING, target=Status.CHOSEN)
+    @transition(field=status, source=[Status.RUNNING, Status.CHOOSING], target=Status.CHOSEN)
     def choose(self):
         pass
 
-    @transition(field=status, source=Status.CHOOSING, target=Status.REFUSED)
+    @transition(field=status, source=[Status.RUNNING, Status.CHOOSING], target=Status.REFUSED)
     def refuse_all(self):
         pass
 
-    @transition(field=status, source=Status.CHOOSING, target=Status.LAPSED)
+    @transition(field=status, source=[Status.RUNNING, Status.CHOOSING], target=Status.LAPSED)
     def lapse(self):
         pass
 
 
 class Round(models.Model):
+    """One batch of offers. ``deadline`` is the refill point (补全节奏): when it passes, the places not yet
+    accepted are offered to new institutions; each offer keeps its own deadline (``Candidate.deadline``)."""
+
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("轮次"))
     started_at = models.DateTimeField(_("开始时间"))
-    deadline = models.DateTimeField(_("受理截止"))
+    deadline = models.DateTimeField(_("补全时间"))
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     close_reason = models.CharField(max_length=100, blank=True)
 
@@ -331,7 +334,8 @@ class Candidate(models.Model):
 
 class Timer(models.Model):
     class Kind(models.TextChoices):
-        ROUND = "round", _("本轮受理截止")
+        ROUND = "round", _("补全下一轮")
+        OFFER = "offer", _("机构受理截止")
         CHOICE = "choice", _("客户确认截止")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -18,12 +18,16 @@ PARAMS = [
     Param("dispatch.round_size", "每轮派发机构数", "int", 3, group=G, minimum=1, maximum=10, unit="家",
           description="一轮派给（目标受理家数 − 已受理家数）家机构；目标受理家数即本值"),
     Param("dispatch.max_rounds", "最多派发轮次", "int", 3, group=G, minimum=1, maximum=10, unit="轮"),
-    Param("dispatch.round_minutes", "每轮受理时限", "int", 480, group=G, minimum=1, maximum=4320, unit="分钟",
-          description="一轮的机构全部答复或超过该时限即结束本轮"),
+    Param("dispatch.offer_minutes", "每家机构受理时限", "int", 1440, group=G, minimum=1, maximum=10080, unit="分钟",
+          description="“是否接单（24 小时内确认）”：每家机构自收到派单起在该时限内受理或拒绝（默认 24 小时）；"
+                      "补全节奏不缩短该时限"),
+    Param("dispatch.round_minutes", "补全间隔（轮次节奏）", "int", 480, group=G, minimum=1, maximum=4320, unit="分钟",
+          description="“自动补全三家”：一轮的机构全部答复或超过该间隔即开下一轮，为未受理的名额补派机构；"
+                      "已发出的派单仍按各自的受理时限等待答复"),
     Param("dispatch.window_minutes", "派发总时限", "int", 1440, group=G, minimum=1, maximum=10080, unit="分钟",
-          description="自第一轮起超过该时限不再开新一轮（默认 24 小时）"),
+          description="“24 小时之内派三轮”：自第一轮起超过该时限不再开新一轮（默认 24 小时）；不缩短已发出的派单"),
     Param("dispatch.choice_minutes", "客户确认时限", "int", 4320, group=G, minimum=1, maximum=43200, unit="分钟",
-          description="自首家机构受理起，客户在该时限内选定机构（默认 3 天）"),
+          description="“三天内确认”：自首家机构受理起，客户在该时限内选定机构（默认 3 天）；派发仍在进行也不缩短"),
     Param("dispatch.cluster_levels", "区域扩展层级", "str", "district,city,province,national", group=G,
           description="逗号分隔，依次扩大：district 区县、city 地市、province 省、national 全国；"
                       "其他代码为“派发区域集群”中定义的集群层级", display=_levels_display),

@@ -186,6 +186,20 @@ def dispatches_live() -> QuerySet:
                             "application__cm"))
 
 
+def pending_prefetch():
+    """Each dispatch's offers still open, earliest deadline first, as ``dispatch.pending`` (one query a page)."""
+    from django.db.models import Prefetch
+
+    return Prefetch("candidates", to_attr="pending", queryset=Candidate.objects.filter(
+        status=Candidate.Status.OFFERED).select_related("institution").order_by("deadline", "pk"))
+
+
+def pending_offers(dispatch: Dispatch) -> list[Candidate]:
+    """The institutions still pending on this dispatch, each with its own deadline."""
+    return list(dispatch.candidates.filter(status=Candidate.Status.OFFERED).select_related("institution")
+                .order_by("deadline", "pk"))
+
+
 def dispatch_record(application) -> list[Dispatch]:
     """Every attempt with its rounds and candidates, in three queries."""
     from django.db.models import Prefetch

@@ -19,7 +19,8 @@ from apps.accounts.models import Organization, User
 from apps.applications.models import Application, Status as AppStatus
 from apps.applications.selectors import application_list_for_user
 from apps.applications.services import reviewers, status_apply
-from apps.common import clock
+from apps.applications.pages import page_generation
+from apps.common import clock, pagecache
 from apps.common.db import retry_on_conflict
 from apps.common.params import params_get_many
 from apps.messaging.services import message_send
@@ -30,8 +31,8 @@ from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, D
                      Round, ServiceArea, Timer)
 
 C = Candidate.Status
-PARAM_KEYS = ["dispatch.round_size", "dispatch.max_rounds", "dispatch.round_minutes", "dispatch.window_minutes",
-              "dispatch.choice_minutes"]
+PARAM_KEYS = ["dispatch.round_size", "dispatch.max_rounds", "dispatch.round_minutes", "dispatch.offer_minutes",
+              "dispatch.window_minutes", "dispatch.choice_minutes"]
 HOLD_REF = "application"
 
 
@@ -114,17 +115,31 @@ def redispatch(*, actor, application_id: int, level: str, comment: str = "") -> 
     app = application_list_for_user(user=actor).filter(pk=application_id).first()
     if app is None:
         raise Http404
-    if app.status != AppStatus.REDISPATCH:
+    if not redispatch_allowed(app):
         raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能重新派发，请刷新页面。")
     allowed, _default = redispatch_levels(app)
     if level not in allowed:
         raise ValidationError("请选择有效的派发区域层级。")
-    dispatch = dispatch_start(application_id=application_id, actor=actor, level=level)
-    if dispatch is None:
-        raise ValidationError("该申请已被他人处理，请刷新页面。")
-    if comment:
-        _event(dispatch, f"贷审说明：{comment}", now=clock.now(), actor=actor)
-    return dispatch
+    with transaction.atomic():
+        locked = _lock_application(application_id)
+        if locked.status == AppStatus.LR_REVIEW and redispatch_allowed(locked):
+            # back from an institution that could not lend (回到待审): re-reviewed and dispatched again
+            if not actor.has_perm("applications.review_lr"):
+                raise PermissionDenied("applications.review_lr")
+            status_apply(locked, "lr_pass", actor=actor, comment=f"贷审复审通过，再次派发。{comment}".strip())
+        dispatch = dispatch_start(application_id=application_id, actor=actor, level=level)
+        if dispatch is None:
+            raise ValidationError("该申请已被他人处理，请刷新页面。")
+        if comment:
+            _event(dispatch, f"贷审说明：{comment}", now=clock.now(), actor=actor)
+        return dispatch
+
+
+def redispatch_allowed(app: Application) -> bool:
+    """派发失败 waits for 贷审; an application back in 待贷审审核 after dispatch (the institution could not
+    lend) may be dispatched again from review too."""
+    return app.status == AppStatus.REDISPATCH or (
+        app.status == AppStatus.LR_REVIEW and app.dispatches.exists())
 
 
 def dispatch_start_pending(*, limit: int = 200) -> int:
@@ -138,6 +153,14 @@ def dispatch_start_pending(*, limit: int = 200) -> int:
 
 
 # ---- rounds ----
+#
+# Two clocks, two parameters. Each offer has its own ``dispatch.offer_minutes`` (24 h: "是否接单（24 小时内
+# 确认）") from the moment it was sent; an OFFER timer lapses it then. The round's deadline is only the refill
+# point ("自动补全三家", ``dispatch.round_minutes``): when it passes, or when every offer of the round has been
+# answered, the places not yet accepted are offered to new institutions, while the offers already sent keep
+# waiting for their answers. Rounds open only within ``dispatch.window_minutes`` of the first and at most
+# ``dispatch.max_rounds`` of them ("24 小时之内派三轮(共九家)"). The dispatch runs until no offer is open and no
+# round can open; the client may choose from the first acceptance ("满足条件一家以上则进入下一流程").
 
 def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     """Open the next round with (target − accepted) new institutions; None when the rules say stop."""
@@ -153,20 +176,23 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     if not picked:
         return None
     number = dispatch.round_count + 1
-    deadline = min(now + timedelta(minutes=values["dispatch.round_minutes"]), dispatch.cutoff_at)
-    rnd = Round.objects.create(dispatch=dispatch, number=number, started_at=now, deadline=deadline)
+    refill_at = min(now + timedelta(minutes=values["dispatch.round_minutes"]), dispatch.cutoff_at)
+    offer_deadline = now + timedelta(minutes=values["dispatch.offer_minutes"])
+    rnd = Round.objects.create(dispatch=dispatch, number=number, started_at=now, deadline=refill_at)
     Candidate.objects.bulk_create([
         Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile_id=p.pk,
-                  rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=deadline)
+                  rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=offer_deadline)
         for i, p in enumerate(picked, start=1)])
     stats.dispatched([p.pk for p in picked], now)
     dispatch.round_count = number
     dispatch.save(update_fields=["round_count"])
-    Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=deadline)
+    Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=refill_at)
+    Timer.objects.create(kind=Timer.Kind.OFFER, dispatch=dispatch, round=rnd, due_at=offer_deadline)
     names = dict(Organization.objects.filter(pk__in=[p.institution_id for p in picked]).values_list("pk", "name"))
-    _event(dispatch, f"第 {number} 轮派发：" + "、".join(names[p.institution_id] for p in picked), now=now)
+    _event(dispatch, f"第 {number} 轮派发：" + "、".join(names[p.institution_id] for p in picked)
+           + f"，各家受理截止 {clock_text(offer_deadline)}", now=now)
     message_send(recipients=institution_users(*[p.institution_id for p in picked]), category="workflow",
-                 title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(deadline)} 前处理",
+                 title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理",
                  link="/inst/dispatch/offers/")
     return rnd
 
@@ -184,21 +210,49 @@ def _record_lost(profile: Profile, app, reason: str, now) -> None:
         stats.record(profile.pk, lost_count=1)
 
 
-def _round_close(dispatch: Dispatch, rnd: Round, now, *, reason: str, lapse: bool) -> None:
-    """Close a round; its unanswered candidates lapse (the deadline passed) or are cancelled (closed early
-    or the places are filled — not counted against the institution)."""
-    open_offers = list(rnd.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED)
-                       .values_list("pk", "profile_id", "institution__name"))
-    if open_offers:
-        Candidate.objects.filter(pk__in=[o[0] for o in open_offers]).update(
-            status=C.LAPSED if lapse else C.CANCELLED, resolved_at=now)
-    if lapse and open_offers:
-        for offer in open_offers:
-            stats.record(offer[1], lapsed_count=1)
-        _event(dispatch, f"第 {rnd.number} 轮超时未处理：" + "、".join(o[2] for o in open_offers), now=now)
-    rnd.closed_at, rnd.close_reason = now, reason
+def _round_close(dispatch: Dispatch, rnd: Round, now, *, reason: str) -> None:
+    """Close a round (its refill point passed, all its offers were answered, or 跟单 ended it). Offers still
+    open stay open: each has its own deadline."""
+    rnd.closed_at, rnd.close_reason = now, reason[:100]
     rnd.save(update_fields=["closed_at", "close_reason"])
-    _timers_retire(rnd.timers.all(), now, reason)
+    _timers_retire(rnd.timers.filter(kind=Timer.Kind.ROUND), now, reason)
+
+
+def _offers_withdraw(app, dispatch: Dispatch, now, *, reason: str, round_id: int | None = None, actor=None) -> int:
+    """Withdraw offers still open (places filled, the client chose, 跟单 ended the round): status 已撤回, no
+    hold was ever placed, and they are not counted against the institutions — the offer leaves the
+    abandonment rate's base too (派单数 − 1). Each institution is told by 站内信. Returns how many."""
+    qs = dispatch.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED)
+    if round_id is not None:
+        qs = qs.filter(round_id=round_id)
+    open_offers = list(qs.order_by("pk").values_list("pk", "profile_id", "institution_id", "institution__name"))
+    if not open_offers:
+        return 0
+    Candidate.objects.filter(pk__in=[o[0] for o in open_offers]).update(status=C.CANCELLED, resolved_at=now)
+    pagecache.bump(page_generation(app.pk))  # update() sends no signal: the application page lists its offers
+    for _pk, profile_id, _inst, _name in open_offers:
+        stats.record(profile_id, dispatched_count=-1)
+    _event(dispatch, f"撤回仍在受理中的派单（{reason}）：" + "、".join(o[3] for o in open_offers), now=now, actor=actor)
+    for _pk, _profile, institution_id, _name in open_offers:
+        message_send(recipients=institution_users(institution_id), category="workflow",
+                     link="/inst/dispatch/offers/?tab=history",
+                     title=f"派单 {app.order_no} 已撤回：{reason}（不计入贵机构弃单率）")
+    return len(open_offers)
+
+
+def _offers_lapse(dispatch: Dispatch, now) -> list[int]:
+    """Offers whose own deadline has passed lapse (超时未处理, counted against the institution). Returns the
+    rounds they belonged to."""
+    due = list(dispatch.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED, deadline__lte=now)
+               .order_by("pk").values_list("pk", "profile_id", "institution__name", "round_id"))
+    if not due:
+        return []
+    Candidate.objects.filter(pk__in=[o[0] for o in due]).update(status=C.LAPSED, resolved_at=now)
+    pagecache.bump(page_generation(dispatch.application_id))
+    for offer in due:
+        stats.record(offer[1], lapsed_count=1)
+    _event(dispatch, "受理时限已到，超时未处理：" + "、".join(o[2] for o in due), now=now)
+    return sorted({o[3] for o in due})
 
 
 def _timers_retire(timers, now, outcome: str) -> None:
@@ -209,23 +263,59 @@ def _timers_retire(timers, now, outcome: str) -> None:
         Timer.objects.filter(pk__in=ids).update(done_at=now, outcome=f"已结束：{outcome}"[:100])
 
 
+def _close_running(app, dispatch: Dispatch, now, *, reason: str, actor=None) -> int:
+    """The dispatch stops sending and waiting: open offers are withdrawn and open rounds closed."""
+    withdrawn = _offers_withdraw(app, dispatch, now, reason=reason, actor=actor)
+    for open_round in dispatch.rounds.select_for_update().filter(closed_at__isnull=True):
+        _round_close(dispatch, open_round, now, reason=reason)
+    _timers_retire(dispatch.timers.filter(kind=Timer.Kind.OFFER), now, reason)
+    return withdrawn
+
+
 def _advance(app, dispatch: Dispatch, now, values) -> None:
-    """After a round closed: open another one or finish."""
-    if dispatch.accepted_count >= values["dispatch.round_size"] or _round_open(app, dispatch, now, values) is None:
+    """After something changed (an answer, a lapse, a round's refill point): all places accepted → the
+    dispatch ends (open offers withdrawn); otherwise open another round if the rules allow, and end the
+    dispatch once no offer is open and no round can open."""
+    if dispatch.accepted_count >= values["dispatch.round_size"]:
+        _close_running(app, dispatch, now, reason="受理名额已满")
         _finish(app, dispatch, now, values)
+        return
+    if not dispatch.rounds.filter(closed_at__isnull=True).exists():
+        if _round_open(app, dispatch, now, values) is None and not dispatch.candidates.filter(status=C.OFFERED).exists():
+            _finish(app, dispatch, now, values)
+
+
+def _first_acceptance(app, dispatch: Dispatch, now, values, cand: Candidate) -> None:
+    """"满足条件一家以上则进入下一流程": from the first acceptance the CM may record the client's choice; the
+    client's 3 days run from now and are never shortened, while offers still open may add choices."""
+    dispatch.choice_deadline = dispatch.first_accepted_at + timedelta(minutes=values["dispatch.choice_minutes"])
+    dispatch.save(update_fields=["choice_deadline"])
+    Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
+    pending = dispatch.candidates.filter(status=C.OFFERED).count()
+    text = (f"{cand.institution.name} 已受理，客户可于 {clock_text(dispatch.choice_deadline)} 前确认机构"
+            + (f"；另有 {pending} 家机构仍在受理中" if pending else ""))
+    if app.status == AppStatus.DISPATCHING:
+        status_apply(app, "dispatch_accepted", comment=text)
+    _event(dispatch, text, now=now)
+    message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/dispatch/{app.pk}/choice/",
+                 title=f"贷款申请 {app.order_no} 已有机构受理，可录入客户选择（{clock_text(dispatch.choice_deadline)} 前）")
 
 
 def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> None:
     if dispatch.accepted_count:
         dispatch.to_choice()
-        dispatch.choice_deadline = dispatch.first_accepted_at + timedelta(minutes=values["dispatch.choice_minutes"])
+        if dispatch.choice_deadline is None:  # a dispatch started before choices opened at the first acceptance
+            dispatch.choice_deadline = max(dispatch.first_accepted_at + timedelta(
+                minutes=values["dispatch.choice_minutes"]), now)
+            Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
         dispatch.save(update_fields=["status", "choice_deadline"])
-        Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
-        text = f"{dispatch.accepted_count} 家机构已受理，待客户于 {clock_text(dispatch.choice_deadline)} 前确认"
-        status_apply(app, "dispatch_accepted", comment=text)
+        _timers_retire(dispatch.timers.exclude(kind=Timer.Kind.CHOICE), now, "派发结束，待客户确认")
+        text = f"派发结束：{dispatch.accepted_count} 家机构已受理，待客户于 {clock_text(dispatch.choice_deadline)} 前确认"
+        if app.status == AppStatus.DISPATCHING:
+            status_apply(app, "dispatch_accepted", comment=text)
         _event(dispatch, text, now=now)
         message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/dispatch/{app.pk}/choice/",
-                     title=f"贷款申请 {app.order_no} 已有 {dispatch.accepted_count} 家机构受理，请录入客户选择")
+                     title=f"贷款申请 {app.order_no} 派发结束，共 {dispatch.accepted_count} 家机构受理，请录入客户选择")
         return
     if not reason:
         reason = ("派发总时限已到" if now >= dispatch.cutoff_at else f"已派发 {dispatch.round_count} 轮") + "，无机构受理" \
@@ -233,6 +323,7 @@ def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> 
     dispatch.fail()
     dispatch.closed_at, dispatch.outcome = now, reason
     dispatch.save(update_fields=["status", "closed_at", "outcome"])
+    _timers_retire(dispatch.timers.all(), now, reason)
     status_apply(app, "dispatch_fail", comment=f"派发失败：{reason}，退回贷审")
     _event(dispatch, f"派发结束：{reason}", now=now)
     message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow", link=_app_link(app),
@@ -240,13 +331,9 @@ def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> 
 
 
 def _after_answer(app, dispatch: Dispatch, rnd: Round, now, values: dict) -> None:
-    if dispatch.accepted_count >= values["dispatch.round_size"]:
-        for open_round in dispatch.rounds.filter(closed_at__isnull=True):
-            _round_close(dispatch, open_round, now, reason="受理名额已满", lapse=False)
-        _finish(app, dispatch, now, values)
-    elif rnd.closed_at is None and not rnd.candidates.filter(status=C.OFFERED).exists():
-        _round_close(dispatch, rnd, now, reason="本轮机构均已答复", lapse=False)
-        _advance(app, dispatch, now, values)
+    if rnd.closed_at is None and not rnd.candidates.filter(status=C.OFFERED).exists():
+        _round_close(dispatch, rnd, now, reason="本轮机构均已答复")
+    _advance(app, dispatch, now, values)
 
 
 # ---- the institution answers (可受理贷款) ----
@@ -324,7 +411,10 @@ def _offer_accept(*, actor, candidate_id: int, capacity_gone: bool) -> Candidate
             stats.answered(cand.profile_id, accepted_count=1)
             _event(dispatch, f"{cand.institution.name} 已受理，冻结头寸 {app.product.hold_amount:,.2f} 元", now=now,
                    actor=actor)
-        _after_answer(app, dispatch, cand.round, now, _params())
+        values = _params()
+        if not refusal and dispatch.choice_deadline is None:
+            _first_acceptance(app, dispatch, now, values, cand)
+        _after_answer(app, dispatch, cand.round, now, values)
         return cand
 
 
@@ -360,7 +450,8 @@ def candidate_release(cand: Candidate, now) -> None:
 @retry_on_conflict
 def client_choose(*, actor, application_id: int, candidate_id: int | None, note: str = "") -> Dispatch:
     """The CM records the client's choice among the accepting institutions (``candidate_id``) or the
-    client's refusal of all (``None``)."""
+    client's refusal of all (``None``) — from the first acceptance on, while other offers may still be open
+    (those are withdrawn: no hold, not counted against the institutions, each told by 站内信)."""
     if not actor.has_perm("dispatch.record_choice"):
         raise PermissionDenied("dispatch.record_choice")
     if application_list_for_user(user=actor).filter(pk=application_id, cm=actor).first() is None:
@@ -369,8 +460,8 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         app = _lock_application(application_id)
         dispatch = _lock_live(app)
         now = clock.now()
-        if dispatch is None or dispatch.status != Dispatch.Status.CHOOSING:
-            raise ValidationError("该申请当前不在客户选择阶段（可能已选定或已超时退回），请刷新页面。")
+        if dispatch is None or not dispatch.accepted_count or dispatch.choice_deadline is None:
+            raise ValidationError("该申请当前不在客户选择阶段（尚无机构受理，或已选定、已超时退回），请刷新页面。")
         if now >= dispatch.choice_deadline:
             raise ValidationError("客户确认时限已过，系统将退回贷审处理。")
         if candidate_id is None:
@@ -393,9 +484,10 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
             other.resolved_at = now
             other.save(update_fields=["status", "resolved_at"])
             candidate_release(other, now)
+        withdrawn = _close_running(app, dispatch, now, reason="客户已选定其他机构", actor=actor)
         dispatch.choose()
         dispatch.chosen, dispatch.closed_at = cand, now
-        dispatch.outcome = f"客户选定 {cand.institution.name}"
+        dispatch.outcome = f"客户选定 {cand.institution.name}" + (f"，撤回 {withdrawn} 家未答复的派单" if withdrawn else "")
         dispatch.save(update_fields=["status", "chosen", "closed_at", "outcome"])
         _timers_retire(dispatch.timers.all(), now, "客户已选定")
         status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
@@ -420,6 +512,7 @@ def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, not
         cand.save(update_fields=["status", "resolved_at"])
         candidate_release(cand, now)
     reason = "客户逾期未选择机构" if lapsed else f"客户拒绝全部机构：{note}"
+    _close_running(app, dispatch, now, reason="客户逾期未选择机构" if lapsed else "客户拒绝全部机构", actor=actor)
     dispatch.lapse() if lapsed else dispatch.refuse_all()
     dispatch.closed_at, dispatch.outcome = now, reason[:200]
     dispatch.save(update_fields=["status", "closed_at", "outcome"])
@@ -472,11 +565,21 @@ def _fire(timer: Timer, now) -> str:
             return "本轮已结束"
         if rnd.deadline > now:
             return "时限已延长"
-        values = _params()
-        _round_close(dispatch, rnd, now, reason="受理时限已到", lapse=True)
-        _advance(app, dispatch, now, values)
-        return "本轮超时结束"
-    if dispatch.status != Dispatch.Status.CHOOSING:
+        _round_close(dispatch, rnd, now, reason="补全时间已到")
+        _advance(app, dispatch, now, _params())
+        return "补全时间已到"
+    if timer.kind == Timer.Kind.OFFER:
+        if dispatch.status != Dispatch.Status.RUNNING:
+            return "派发已结束"
+        rounds = _offers_lapse(dispatch, now)
+        if not rounds:
+            return "无到期派单（已答复或已延长）"
+        for rnd in Round.objects.select_for_update().filter(pk__in=rounds, closed_at__isnull=True).order_by("pk"):
+            if not rnd.candidates.filter(status=C.OFFERED).exists():
+                _round_close(dispatch, rnd, now, reason="本轮机构均已答复或超时")
+        _advance(app, dispatch, now, _params())
+        return "派单超时未处理"
+    if dispatch.status not in Dispatch.LIVE or dispatch.choice_deadline is None:
         return "客户已选择或已结束"
     if dispatch.choice_deadline > now:
         return "时限已延长"
@@ -525,21 +628,23 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
         if check.warnings and not accept_warnings:
             raise ValidationError("该机构不符合派发规则：" + "；".join(check.warnings) + "。如确需加派，请勾选“已知晓以上提示”。")
         profile = check.profile
+        deadline = now + timedelta(minutes=_params()["dispatch.offer_minutes"])  # its own full window
         cand = Candidate.objects.create(
             dispatch=dispatch, round=rnd, application=app, institution=institution, profile=profile,
             rank=rnd.candidates.count() + 1, score=profile.score, parts=profile.score_parts, manual=True,
-            added_by=actor, manual_reason=reason[:200], offered_at=now, deadline=rnd.deadline)
+            added_by=actor, manual_reason=reason[:200], offered_at=now, deadline=deadline)
+        Timer.objects.create(kind=Timer.Kind.OFFER, dispatch=dispatch, round=rnd, due_at=deadline)
         stats.dispatched([profile.pk], now)
         warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
         _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
         message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",
-                     title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(rnd.deadline)} 前处理")
+                     title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(deadline)} 前处理")
         return cand
 
 
-def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str) -> Dispatch:
-    """Extend the current round's acceptance window (and the dispatch cut-off with it), or the client's
-    choice window. A new timer row is written; the old one fires as a no-op."""
+def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str, target: str = "offers") -> Dispatch:
+    """Extend the open offers' acceptance windows (``target="offers"``, each from its own deadline) or the
+    client's choice window (``"choice"``). New timer rows are written; the old ones fire as no-ops."""
     if not 1 <= int(minutes) <= 7 * 24 * 60:
         raise ValidationError("延长时间应在 1 分钟到 7 天之间。")
     if not (reason or "").strip():
@@ -547,16 +652,24 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str) -> Disp
     delta = timedelta(minutes=int(minutes))
     with transaction.atomic():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
-        if dispatch.status == Dispatch.Status.RUNNING:
-            rnd = _open_round(dispatch)
-            rnd.deadline = max(rnd.deadline, now) + delta
-            rnd.save(update_fields=["deadline"])
-            rnd.candidates.filter(status=C.OFFERED).update(deadline=rnd.deadline)
-            dispatch.cutoff_at = max(dispatch.cutoff_at, rnd.deadline)
-            dispatch.save(update_fields=["cutoff_at"])
-            Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=rnd.deadline)
-            text = f"第 {rnd.number} 轮受理时限延长至 {clock_text(rnd.deadline)}"
+        if target == "offers":
+            offers = list(dispatch.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED)
+                          .select_related("institution").order_by("pk"))
+            if dispatch.status != Dispatch.Status.RUNNING or not offers:
+                raise ValidationError("当前没有待受理的派单可延长。")
+            for offer in offers:
+                offer.deadline = max(offer.deadline, now) + delta
+                offer.save(update_fields=["deadline"])
+            for due in sorted({o.deadline for o in offers}):
+                Timer.objects.create(kind=Timer.Kind.OFFER, dispatch=dispatch, round_id=offers[0].round_id, due_at=due)
+            text = "受理时限延长：" + "、".join(f"{o.institution.name} 至 {clock_text(o.deadline)}" for o in offers)
+            for offer in offers:
+                message_send(recipients=institution_users(offer.institution_id), category="workflow",
+                             link="/inst/dispatch/offers/",
+                             title=f"派单 {app.order_no} 的受理时限已延长至 {clock_text(offer.deadline)}")
         else:
+            if dispatch.choice_deadline is None:
+                raise ValidationError("尚无机构受理，没有客户确认时限可延长。")
             dispatch.choice_deadline = max(dispatch.choice_deadline, now) + delta
             dispatch.save(update_fields=["choice_deadline"])
             Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
@@ -566,16 +679,22 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str) -> Disp
 
 
 def round_close_early(*, actor, dispatch_id: int, reason: str) -> Dispatch:
-    """End the current round now: unanswered offers are withdrawn (not counted against the institutions)
-    and the next round opens, or the dispatch finishes."""
+    """End the waiting now: every offer still unanswered is withdrawn (not counted against the institutions,
+    each told), the open round closes, and the next round opens for the free places, or the dispatch
+    finishes."""
     if not (reason or "").strip():
         raise ValidationError("请填写提前结束本轮的原因。")
     with transaction.atomic(), stats.collecting():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
-        rnd = _open_round(dispatch)
+        rounds = list(dispatch.rounds.select_for_update().filter(closed_at__isnull=True))
+        if dispatch.status != Dispatch.Status.RUNNING or not (
+                rounds or dispatch.candidates.filter(status=C.OFFERED).exists()):
+            raise ValidationError("当前没有进行中的派发轮次。")
         values = _params()
-        _round_close(dispatch, rnd, now, reason=f"跟单提前结束：{reason.strip()}"[:100], lapse=False)
-        _event(dispatch, f"跟单提前结束第 {rnd.number} 轮：{reason.strip()}", now=now, actor=actor)
+        _offers_withdraw(app, dispatch, now, reason="跟单提前结束本轮", actor=actor)
+        for rnd in rounds:
+            _round_close(dispatch, rnd, now, reason=f"跟单提前结束：{reason.strip()}")
+        _event(dispatch, f"跟单提前结束第 {dispatch.round_count} 轮：{reason.strip()}", now=now, actor=actor)
         _advance(app, dispatch, now, values)
         return dispatch
 

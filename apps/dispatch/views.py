@@ -31,7 +31,7 @@ from . import selectors, services
 from .forms import (CandidateAddForm, CategoryRequestForm, ChoiceForm, ClusterForm, DecisionForm, DeclineForm,
                     HistoryFilter, MonitorFilter, OfferFilter, PlatformProfileForm, ProfileForm, ProfileListFilter,
                     RedispatchForm, RoundCloseForm, WindowExtendForm)
-from .models import Candidate, CategoryRequest, Cluster, Dispatch, LostCase, Round
+from .models import Candidate, CategoryRequest, Cluster, Dispatch, LostCase
 from .scoring import PART_LABELS, PARTS, WEIGHT_KEYS
 
 C = Candidate.Status
@@ -225,10 +225,11 @@ MONITOR_SORTS = {"started": "started_at", "deadline": "current_deadline", "amoun
 @area_view("dispatch.intervene")
 def dispatch_monitor(request):
     now = clock.now()
-    open_round = Round.objects.filter(dispatch=OuterRef("pk"), closed_at__isnull=True).order_by("-number")
+    first_open = Candidate.objects.filter(dispatch=OuterRef("pk"), status=C.OFFERED).order_by("deadline")
     qs = (selectors.dispatches_live().filter(application__in=application_list_for_user(user=request.user))
-          # a running dispatch always has an open round; a choosing one has only the client's deadline
-          .annotate(current_deadline=Coalesce(Subquery(open_round.values("deadline")[:1]), F("choice_deadline"))))
+          # the earliest deadline of an institution still pending, else the client's
+          .annotate(current_deadline=Coalesce(Subquery(first_open.values("deadline")[:1]), F("choice_deadline")))
+          .prefetch_related(selectors.pending_prefetch()))
     form = MonitorFilter(request.GET or None)
     if form.is_valid():
         wanted = form.cleaned_data
@@ -331,7 +332,8 @@ def dispatch_candidate_add(request, app_pk: int):
 def dispatch_window_extend(request, app_pk: int):
     form = WindowExtendForm(request.POST)
     return _intervene(request, app_pk, form, "extend_form", lambda pk, d: services.window_extend(
-        actor=request.user, dispatch_id=pk, minutes=d["minutes"], reason=d["reason"]), _("时限已延长。"))
+        actor=request.user, dispatch_id=pk, minutes=d["minutes"], reason=d["reason"],
+        target=d["target"] or "offers"), _("时限已延长。"))
 
 
 @require_POST
@@ -381,13 +383,14 @@ def redispatch(request, app_pk: int):
     last = app.dispatches.order_by("-attempt").first()
     return render(request, "dispatch/redispatch.html", {
         "app": app, "form": form, "last": last, "last_level": selectors.level_name(last.level) if last else "",
-        "can_redispatch": app.status == AppStatus.REDISPATCH})
+        "can_redispatch": services.redispatch_allowed(app)})
 
 
 # ---- 客户经理: the client's choice (待客户确认机构) ----
 
 def _choosing(field: str):
-    return Subquery(Dispatch.objects.filter(application=OuterRef("pk"), status=Dispatch.Status.CHOOSING)
+    """A field of the live dispatch: the choice is open from the first acceptance, while offers may still run."""
+    return Subquery(Dispatch.objects.filter(application=OuterRef("pk"), status__in=Dispatch.LIVE)
                     .values(field)[:1])
 
 
@@ -407,9 +410,10 @@ def dispatch_choice(request, app_pk: int):
     app = get_object_or_404(application_list_for_user(user=request.user).filter(cm=request.user)
                             .select_related("member", "product", "region"), pk=app_pk)
     dispatch = selectors.live_dispatch(app)
-    choosing = dispatch is not None and dispatch.status == Dispatch.Status.CHOOSING
+    choosing = dispatch is not None and dispatch.accepted_count > 0 and dispatch.choice_deadline is not None
     accepted = list(dispatch.candidates.filter(status=C.ACCEPTED).select_related("institution")
                     .order_by("answered_at", "pk")) if choosing else []
+    pending = selectors.pending_offers(dispatch) if dispatch is not None else []
     form = ChoiceForm(request.POST or None, candidates=accepted)
     if request.method == "POST":
         done = _submit(request, form, lambda d: services.client_choose(
@@ -419,7 +423,7 @@ def dispatch_choice(request, app_pk: int):
         if done:
             return done
     return render(request, "dispatch/choice.html", {"app": app, "dispatch": dispatch, "choosing": choosing,
-                                                    "accepted": accepted, "form": form})
+                                                    "accepted": accepted, "pending": pending, "form": form})
 
 
 # ---- platform: institutions' profiles, category requests, clusters ----

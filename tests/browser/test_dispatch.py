@@ -1,6 +1,7 @@
 """An institution accepts a dispatched case in the browser (the hold is confirmed in a dialog, the client's
-details appear in full), 跟单 looks at the dispatch record, the other institutions accept, and the customer
-manager records the client's choice — with screenshots of each page."""
+details appear in full), 跟单 looks at the monitor (every institution still pending with its own deadline) and
+the dispatch record, a second institution accepts, and the customer manager records the client's choice while
+the third offer is still open (it is withdrawn) — with screenshots of each page."""
 import pytest
 
 from conftest import browser_login, switch
@@ -47,7 +48,9 @@ def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app)
 
     switch(page, cast.of, "ops")
     page.click("text=派发监控")
-    assert app.order_no in page.inner_text("[data-testid=monitor]")
+    monitor = page.inner_text("[data-testid=monitor]")
+    assert app.order_no in monitor and all(c.institution.name in monitor for c in cands[1:])  # still pending
+    assert "剩余 23 小时" in monitor or "剩余 24 小时" in monitor  # each offer's own 24 hours
     shot(page, "dispatch-5-ops-monitor")
     page.click("text=派发记录 >> nth=0")
     assert "贷款成功率" in page.inner_text("[data-testid=candidates]") and "已受理" in page.content()
@@ -56,22 +59,26 @@ def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app)
     assert "该机构尚未设置派发参数" in page.content()
     shot(page, "dispatch-6-ops-record")
 
-    for cand in cands[1:]:
-        user = next(p.user for p in ps if p.org.pk == cand.institution_id)
-        services.offer_accept(actor=user, candidate_id=cand.pk)
+    user = next(p.user for p in ps if p.org.pk == cands[1].institution_id)
+    services.offer_accept(actor=user, candidate_id=cands[1].pk)  # the third institution has not answered yet
 
     switch(page, cast.cm, "ops")
     page.click("text=待客户确认机构")
     page.click("text=录入客户选择")
     second = Candidate.objects.select_related("institution").get(pk=cands[1].pk)
+    third = Candidate.objects.select_related("institution").get(pk=cands[2].pk)
+    assert third.institution.name in page.inner_text("[data-testid=pending-offers]")
     page.check(f"#cand-{second.pk}")
     page.fill("#id_note", "客户选择利率更低的机构")
     shot(page, "dispatch-7-ops-choice")
     page.click("[data-testid=choose]")
+    assert "仍在受理中的 1 家派单将撤回" in dialogs[-1]
     assert "已录入客户选择" in page.content() and "机构办理中" in page.content()
     shot(page, "dispatch-8-ops-chosen")
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.CHOSEN and dispatch.chosen_id == second.pk
+    third.refresh_from_db()
+    assert third.status == Candidate.Status.CANCELLED
     assert ledger_check(deep=True) == []
 
 

@@ -2,12 +2,14 @@
 
 平台管理员 creates a loan product and adds it to three partner institutions' dispatch profiles; 客户经理
 registers a client, 客服 verifies the client's identity; 客户经理 enters the application with its documents and
-submits it; 客服 passes it, 贷审 confirms it and the system dispatches it to the three institutions; each one
-accepts in its back office (the hold confirmed in a dialog); 客户经理 records the client's choice (the other
-two holds are released); the chosen institution allocates, reviews, books and records the signing and
-disburses; 跟单员 confirms the amount, 客户经理 the client's receipt, 跟单员 the computed commission (佣金金额确认);
-the due date passes and 跟单员 follows up; the institution pays from its cash account, 结算员 confirms the
-receipt, 跟单员 releases the hold; both sides rate;
+submits it; 客服 passes it, 贷审 confirms the loan type (product) and the case, and the system dispatches it to
+the three institutions, each offer with its own 24 hours; the first acceptance moves the application on to the
+client's choice at once, a second institution accepts (the holds confirmed in a dialog) while the third has not
+answered; 客户经理 records the client's choice (the other hold is released, the third offer withdrawn); the
+chosen institution allocates, reviews, books and records the signing and disburses; 跟单员 confirms the amount,
+客户经理 the client's receipt, 跟单员 the computed commission (佣金金额确认); the due date passes and 跟单员 follows
+up; the institution pays from its cash account, 结算员 confirms the receipt, 跟单员 releases the hold; both sides
+rate;
 客户经理 then files a complaint for the client against the institution, the complaint centre routes it to the
 institution, which reports back, and the complaint centre closes it with a fine that 结算员 approves.
 
@@ -151,6 +153,9 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("text=贷审审核 >> nth=0")
     page.click(f"text={app.order_no}")
     snap("ops-lr-review")
+    page.click("button:has-text('确认/变更产品')")  # 确认贷款类型（产品）: the same product, confirmed
+    said(page, f"已确认贷款类型（产品）：{PRODUCT}")
+    assert f"确认贷款类型（产品）：{PRODUCT}" in page.content()
     page.click("button:has-text('贷审通过（待派发）')")
     said(page, "派发中")
     snap("ops-lr-passed-dispatching")
@@ -160,8 +165,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     cands = list(Candidate.objects.filter(dispatch=dispatch).order_by("rank"))
     assert {c.institution_id for c in cands} == set(by_org)
 
-    # ---- the three institutions accept, each confirming the hold in a dialog ----
-    for i, cand in enumerate(cands):
+    # ---- two institutions accept, each confirming the hold in a dialog; the third does not answer yet ----
+    for i, cand in enumerate(cands[:2]):
         switch(page, by_org[cand.institution_id].user, "inst")
         page.click("text=可受理贷款查询")
         assert app.order_no in page.inner_text("[data-testid=offers]")
@@ -177,6 +182,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
         assert CLIENT_ID in page.inner_text("[data-testid=client]")
         if i == 0:
             snap("inst-offer-accepted")
+            app.refresh_from_db()  # "满足条件一家以上则进入下一流程": the choice is open from the first acceptance
+            assert app.status == Status.AWAITING_CHOICE
     app.refresh_from_db()
     assert app.status == Status.AWAITING_CHOICE
 
@@ -184,7 +191,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     switch(page, cast.of, "ops")
     page.click("text=派发监控")
     page.click("text=派发记录 >> nth=0")
-    assert page.inner_text("[data-testid=candidates]").count("已受理") == 3
+    assert page.inner_text("[data-testid=candidates]").count("已受理") == 2
     snap("ops-dispatch-record")
 
     chosen = cands[1]  # the client prefers the second-ranked institution
@@ -193,6 +200,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("text=待客户确认机构")
     snap("ops-choice-queue")
     page.click("text=录入客户选择")
+    assert by_org[cands[2].institution_id].org.name in page.inner_text("[data-testid=pending-offers]")
     page.check(f"#cand-{chosen.pk}")
     page.fill("#id_note", "客户比较三家方案后选择审批更快的机构")
     snap("ops-choice-form")
@@ -200,6 +208,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     said(page, "已录入客户选择")
     said(page, "机构办理中")
     assert f"确认客户选择：{partner.org.name}" in dialogs[-1] and "未被选定的机构将解冻头寸" in dialogs[-1]
+    assert "仍在受理中的 1 家派单将撤回" in dialogs[-1]
+    assert Candidate.objects.get(pk=cands[2].pk).status == Candidate.Status.CANCELLED  # withdrawn, no hold
     snap("ops-choice-recorded")
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.CHOSEN and dispatch.chosen_id == chosen.pk
@@ -380,7 +390,8 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     # ---- the books ----
     assert ledger_check(deep=True) == []
     holds = list(Hold.objects.filter(ref_type=HOLD_REF, ref_id=str(app.pk)).values_list("institution_id", "status"))
-    assert Hold.objects.count() == 3 and sorted(holds) == sorted((c.institution_id, Hold.Status.RELEASED) for c in cands)
+    assert Hold.objects.count() == 2 and sorted(holds) == sorted(
+        (c.institution_id, Hold.Status.RELEASED) for c in cands[:2])
     assert not Hold.objects.filter(status__in=[Hold.Status.ACTIVE, Hold.Status.CAPTURED]).exists()
     for p in ps:
         accts = institution_accounts(p.org)

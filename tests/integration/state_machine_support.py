@@ -149,8 +149,17 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
             assert hold and hold[6] == Hold.Status.RELEASED, c
         else:
             assert hold_id is None, f"candidate {pk} ({status}) has a hold"
-        if status == C.OFFERED:
-            assert rounds[c[2]][2] is None and dispatches[dispatch_id][3] == D.RUNNING, c
+        if status == C.OFFERED:  # an open offer may outlive its round's refill point (its own deadline)
+            assert dispatches[dispatch_id][3] == D.RUNNING and c[2] in rounds, c
+
+    # -- statistics count declines and lapses, never a withdrawn offer (not in 派单数 either) --
+    per_inst = defaultdict(Counter)
+    for c in cands.values():
+        per_inst[c[4]][c[5]] += 1
+    for p in r["profile"]:
+        st = per_inst[p[1]]
+        assert p[4] == sum(st.values()) - st[C.CANCELLED], f"profile of {p[1]}: 派单数 {p[4]} vs {dict(st)}"
+        assert (p[6], p[7]) == (st[C.DECLINED], st[C.LAPSED]), f"profile of {p[1]}: {p[6:8]} vs {dict(st)}"
 
     # -- capacity: each institution's active cases are its active holds --
     active_per_inst = Counter(h[2] for h in holds.values() if h[6] == Hold.Status.ACTIVE)
@@ -166,8 +175,9 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
     for d in dispatches.values():
         pk, app_id, _attempt, status, accepted, _n, chosen_id = d[:7]
         st = Counter(c[5] for c in cands_of[pk])
-        if status == D.RUNNING:
-            assert open_rounds[pk] == 1 and st[C.ACCEPTED] == accepted, (d, st)
+        if status == D.RUNNING:  # waiting for a refill point or for offers still open
+            assert open_rounds[pk] <= 1 and (open_rounds[pk] or st[C.OFFERED]), (d, st)
+            assert st[C.ACCEPTED] == accepted and (d[8] is not None) == (accepted >= 1), (d, st)
         else:
             assert open_rounds[pk] == 0 and st[C.OFFERED] == 0, (d, st)
         if status == D.CHOOSING:
@@ -203,10 +213,14 @@ def check_world(r: dict, *, hold_seen: dict[int, str]) -> None:
         where = (status, [d[3] for d in ds], [c[4] for c in cs_], [s[3] for s in ss])
         assert len(live) <= 1 and len(open_cases) + len(disbursed) <= 1, where
         assert len(cs_) == sum(d[3] == D.CHOSEN for d in ds), where
-        if status in BEFORE_DISPATCH:
-            assert not ds and not cs_, where
-        assert (status == A.DISPATCHING) == bool(live and live[0][3] == D.RUNNING), where
-        assert (status == A.AWAITING_CHOICE) == bool(live and live[0][3] == D.CHOOSING), where
+        if status in BEFORE_DISPATCH:  # never dispatched, or back in review after "cannot lend" (回到待审)
+            assert not live and not open_cases and not disbursed, where
+            if ds:
+                assert status not in (A.DRAFT, A.CS_REVIEW, A.CS_REJECTED), where
+                assert cs_ and all(c[4] == Case.Status.CANNOT_LEND for c in cs_), where
+        # the client may choose from the first acceptance, while the dispatch may still run
+        assert (status == A.DISPATCHING) == bool(live and live[0][8] is None), where
+        assert (status == A.AWAITING_CHOICE) == bool(live and live[0][8] is not None), where
         assert (status == A.IN_INSTITUTION) == bool(open_cases), where
         assert (status in after_disbursement) == bool(disbursed) == bool(ss), where
         if open_cases or disbursed:

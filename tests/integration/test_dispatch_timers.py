@@ -1,4 +1,4 @@
-"""A dispatch round lapses by itself: real Celery beat schedules the sweep, a real worker runs it on
+"""An offer lapses by itself at its own deadline: real Celery beat schedules the sweep, a real worker runs it on
 PostgreSQL via Redis, and the deadline stored in the database is applied exactly once."""
 from datetime import timedelta
 
@@ -30,7 +30,8 @@ def test_round_lapses_on_its_own(celery_stack, cast, partners, bulk_ready, books
     assert ok, logs[-3000:]
     assert Candidate.objects.get(dispatch=d).status == Candidate.Status.LAPSED
     assert Application.objects.get(pk=app.pk).status == AppStatus.REDISPATCH
-    timer = Timer.objects.get(dispatch=d)
-    assert timer.done_at is not None and timer.done_at >= soon and timer.outcome == "本轮超时结束"
+    timer = Timer.objects.get(dispatch=d, kind=Timer.Kind.OFFER)
+    assert timer.done_at is not None and timer.done_at >= soon and timer.outcome == "派单超时未处理"
+    assert Timer.objects.get(dispatch=d, kind=Timer.Kind.ROUND).done_at is not None  # the refill point, too
     assert d.events.filter(text__contains="超时未处理").count() == 1
     books_balance()

@@ -38,7 +38,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
     run_state_machine_as_test
 
 from apps.applications import services as review
-from apps.applications.models import BEFORE_DISPATCH, Application, Document, Status as A
+from apps.applications.models import BEFORE_DISPATCH, Application, Document, Status as A, StatusChange
 from apps.cases import services as cases
 from apps.cases.models import Case
 from apps.common import clock
@@ -222,8 +222,8 @@ class WorkflowMachine(RuleBasedStateMachine):
     # ---- the actions with their oracle (shared by the random rules and progress) ----
 
     def do_create(self, cm, member, actor):
-        busy = Application.objects.filter(member=member).exclude(status__in=FINAL).exists()
         product = self.world.product
+        busy = Application.objects.filter(member=member, product=product).exclude(status__in=FINAL).exists()
         return self.expect(actor == cm and not busy, lambda: review.application_create(
             actor=actor, member=member, product=product, amount="50000", term_months=12,
             region=Region.objects.get(code="440305"), purpose="经营周转", client_type="individual"),
@@ -241,8 +241,10 @@ class WorkflowMachine(RuleBasedStateMachine):
         return members.member_decide(actor=self.c.cs, member_id=member.pk, approve=True)
 
     def missing_documents(self, app_id) -> list[str]:
+        """Against the application's product now (贷审 or 客服 may have changed it)."""
         have = set(Document.objects.filter(application_id=app_id).values_list("name", flat=True))
-        return [n for n in self.world.product.checklist if n not in have]
+        checklist = Application.objects.select_related("product").get(pk=app_id).product.checklist
+        return [n for n in checklist if n not in have]
 
     def supplemented(self, app_id) -> bool:
         mark = Application.objects.get(pk=app_id).supplement_doc_mark
@@ -261,7 +263,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if action.endswith("supplement"):  # one service: whoever reviews the current step may ask
             allowed = (kind == "cs" and status == A.CS_REVIEW) or (kind in LR and status in (A.LR_REVIEW,
                                                                                                A.PENDING_PLAN))
-        if action == "submit":
+        if action in ("submit", "lr_pass"):  # "资料是否齐全", against the product confirmed in review
             allowed = allowed and not self.missing_documents(app_id)
         if action == "resubmit":  # only with a document added or replaced since the request
             allowed = allowed and self.supplemented(app_id)
@@ -308,7 +310,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert got.status == C.ACCEPTED and Hold.objects.get(pk=got.hold_id).status == "active"
 
     def do_choice(self, app_id, kind, choice, cand_id):
-        d = Dispatch.objects.get(application_id=app_id, status=D.CHOOSING)
+        d = Dispatch.objects.get(application_id=app_id, status__in=Dispatch.LIVE)  # choosing from the first acceptance
         actor = self.platform_user(kind, app_id)
         note = "客户已在他处贷款" if choice == "refuse" else ""
         fn = partial(dispatch.client_choose, actor=actor, application_id=app_id, candidate_id=cand_id, note=note)
@@ -320,6 +322,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.expect(allowed, fn, what=f"choice {choice} by {kind}")
         if not allowed:
             return
+        # offers still open when the client chose are withdrawn (no hold, not counted: check_world)
+        assert not d.candidates.filter(status=C.OFFERED).exists()
         status = dict(Hold.objects.filter(pk__in=accepted.values()).values_list("pk", "status"))
         for pk, hold in accepted.items():  # the chosen one's hold stays, the others are given back
             assert status[hold] == ("active" if pk == cand_id else "released"), (pk, cand_id, status[hold])
@@ -354,10 +358,14 @@ class WorkflowMachine(RuleBasedStateMachine):
                 actor=actor, dispatch_id=d[0], reason="机构电话确认不受理"), what=f"round_close_early by {kind}")
 
     def do_redispatch(self, app_id, kind, level):
+        """派发失败, or back in 待贷审审核 after an institution could not lend: dispatched again by 贷审."""
         levels = dispatch_selectors.cluster_levels()
         last = Dispatch.objects.filter(application_id=app_id).order_by("-attempt").first()
         allowed_levels = levels[levels.index(last.level):] if last.level in levels else levels  # same or wider
-        self.expect(kind in LR and level in allowed_levels, lambda: dispatch.redispatch(
+        allowed = kind in LR and level in allowed_levels
+        if self.apps[app_id][1] == A.LR_REVIEW:
+            allowed = allowed and not self.missing_documents(app_id)
+        self.expect(allowed, lambda: dispatch.redispatch(
             actor=self.platform_user(kind, app_id), application_id=app_id, level=level, comment="扩大区域"),
             what=f"redispatch by {kind}")
         assert self.app_status(app_id) in (A.DISPATCHING, A.REDISPATCH)
@@ -399,8 +407,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         if action == "disburse":
             assert self.app_status(app_id) == A.DISBURSED and Settlement.objects.filter(case_id=case_id).exists()
             assert hold == "active"  # held until the settlement is done
-        elif action == "cannot_lend":
-            assert self.app_status(app_id) == A.REDISPATCH and hold == "released"
+        elif action == "cannot_lend":  # 回到待审: 待贷审审核, the institution's reason in the history
+            assert self.app_status(app_id) == A.LR_REVIEW and hold == "released"
+            assert "客户征信不符" in StatusChange.objects.filter(application_id=app_id).latest("pk").comment
 
     def do_settle(self, sid, kind, action):
         s = Settlement.objects.select_related("case__candidate").get(pk=sid)
@@ -537,6 +546,30 @@ class WorkflowMachine(RuleBasedStateMachine):
         hooks = not (action == "lr_pass" and not data.draw(st.integers(0, 3), label="hook lost"))
         self.do_review(app_id, action, kind, hooks=hooks)
 
+    @precondition(lambda self: self.apps)
+    @rule(data=st.data())
+    def confirm_product(self, data):
+        """确认贷款类型（产品）: 客服 in 客服审核, 贷审 in 贷审审核/待审出方案 confirm the product or change it (a reason
+        required); a change re-checks the checklist and asks the CM for what the new product lacks."""
+        app_id = data.draw(st.sampled_from(sorted(self.apps)), label="application")
+        kind = data.draw(st.sampled_from(["cs", "lr", "lrs", "owner", "of"]), label="actor")
+        product = data.draw(st.sampled_from([self.world.product, self.world.product2]), label="product")
+        reason = data.draw(st.sampled_from(["", "客户以房产作抵押"]), label="reason")
+        app = Application.objects.get(pk=app_id)
+        status = app.status
+        right = (kind == "cs" and status == A.CS_REVIEW) or (kind in LR and status in (A.LR_REVIEW, A.PENDING_PLAN))
+        change = product.pk != app.product_id
+        clash = change and Application.objects.filter(member_id=app.member_id, product=product).exclude(
+            pk=app_id).exclude(status__in=FINAL).exists()
+        done = self.expect(right and (not change or (reason and not clash)), lambda: review.product_confirm(
+            actor=self.platform_user(kind, app_id), application_id=app_id, product=product, reason=reason),
+            what=f"product_confirm by {kind}")
+        if done is None:
+            return
+        after = Application.objects.get(pk=app_id)
+        assert after.product_id == product.pk
+        assert after.status == (A.SUPPLEMENT if change and self.missing_documents(app_id) else status)
+
     # ---- rules: dispatch ----
 
     def offered(self):
@@ -586,12 +619,16 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.do_intervene(d, kind, action, org=org, warnings_ok=data.draw(st.booleans(), label="accept warnings"),
                           minutes=data.draw(st.sampled_from([0, 30, 240, 1440]), label="minutes"))
 
-    @precondition(lambda self: self.with_status(A.REDISPATCH))
+    def redispatchable(self):
+        back = {a for a in self.with_status(A.LR_REVIEW) if any(d[1] == a for d in self.r["dispatch"])}
+        return sorted(set(self.with_status(A.REDISPATCH)) | back)
+
+    @precondition(lambda self: self.redispatchable())
     @rule(data=st.data())
     def redispatch(self, data):
-        """贷审 dispatches again at the level used last time or wider; a narrower level, or another role, is
-        refused. (Rejecting instead is a review step.)"""
-        app_id = data.draw(st.sampled_from(self.with_status(A.REDISPATCH)), label="application")
+        """贷审 dispatches again (after 派发失败, or from review after "cannot lend") at the level used last time
+        or wider; a narrower level, or another role, is refused. (Rejecting instead is a review step.)"""
+        app_id = data.draw(st.sampled_from(self.redispatchable()), label="application")
         kind = data.draw(st.sampled_from(["lr", "lr", "lrs", "cs", "of", "owner"]), label="actor")
         self.do_redispatch(app_id, kind, data.draw(st.sampled_from(dispatch_selectors.cluster_levels()),
                                                    label="level"))
@@ -655,9 +692,13 @@ class WorkflowMachine(RuleBasedStateMachine):
     def next_step(self, app_id, data):
         status = self.apps[app_id][1]
         pick = lambda options, label: data.draw(st.sampled_from(options), label=label)
-        if status in NEXT_REVIEW:
+        if status == A.LR_REVIEW and app_id in self.redispatchable() and not self.missing_documents(app_id) \
+                and pick([True, False], "dispatch again"):
+            _levels, level = dispatch.redispatch_levels(Application.objects.get(pk=app_id))
+            self.step(data, lambda k: self.do_redispatch(app_id, k, level), "lr", REDISPATCH_KINDS, LR)
+        elif status in NEXT_REVIEW:
             action = pick(NEXT_REVIEW[status], "review action")
-            if action in ("submit", "resubmit") and self.missing_documents(app_id):
+            if action in ("submit", "resubmit", "lr_pass") and self.missing_documents(app_id):
                 self.do_document(app_id, "owner", self.missing_documents(app_id)[0])
             if action == "resubmit" and not self.supplemented(app_id):
                 self.do_document(app_id, "owner", "其他补充资料")
@@ -841,7 +882,12 @@ def test_workflow_state_machine(size, cast, partners, fund, product, clock_reset
         clients[name] = Client()
         resp = clients[name].post(f"/{area}/login/", {"username": user.username, "password": PASSWORD})
         assert resp.status_code == 302
-    WorkflowMachine.world = SimpleNamespace(cast=cast, partners=ps, product=product, png=png, clients=clients)
+    from apps.products.models import Product
+
+    product2 = Product.objects.create(code="t-house", name="测试房抵贷", category="mortgage", hold_amount=product.hold_amount,
+                                      checklist=[*product.checklist, "房产证"])
+    WorkflowMachine.world = SimpleNamespace(cast=cast, partners=ps, product=product, product2=product2, png=png,
+                                            clients=clients)
     if os.environ.get("CHAOS") == "1":
         size = "full"
     STATS.clear()

@@ -249,7 +249,7 @@ def test_cannot_lend_sends_the_case_back_and_releases_the_hold(client, login, ch
     html = page(resp)
     assert "已标记为无法操作" in html and "客户征信不符合要求" in html and 'data-testid="steps"' not in html
     case.refresh_from_db()
-    assert case.status == Case.Status.CANNOT_LEND and case.application.status == AppStatus.REDISPATCH
+    assert case.status == Case.Status.CANNOT_LEND and case.application.status == AppStatus.LR_REVIEW
     assert Hold.objects.get(pk=case.candidate.hold_id).status == "released"
     books_balance()
 

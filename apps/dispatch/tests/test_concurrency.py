@@ -81,13 +81,18 @@ def test_two_sweeps_at_once_apply_each_deadline_once(cast, partners, bulk_ready,
     apps = bulk_ready(30)
     for app in apps:
         services.dispatch_start(application_id=app.pk)
-    clock_reset.shift(timedelta(hours=8, seconds=1))
+    clock_reset.shift(timedelta(hours=8, seconds=1))  # the refill points: round 2 opens, round 1 waits on
 
     results, errors = run_threads(2, lambda i: services.timers_sweep(batch=5))
     assert errors == [None, None]
     assert sum(results) == 30
     assert Round.objects.filter(number=1, closed_at__isnull=False).count() == 30
     assert Round.objects.filter(number=2).count() == 30  # each next round opened exactly once
+    assert not Candidate.objects.filter(status=C.LAPSED).exists()
+    clock_reset.shift(timedelta(hours=16))  # round 2's refill points (nobody left) and round 1's own 24 hours
+    results, errors = run_threads(2, lambda i: services.timers_sweep(batch=5))
+    assert errors == [None, None]
+    assert sum(results) == 60
     assert Candidate.objects.filter(status=C.LAPSED).count() == 90
     assert sum(Profile.objects.values_list("lapsed_count", flat=True)) == 90
     assert not Timer.objects.filter(done_at__isnull=True, due_at__lte=clock_reset.now()).exists()

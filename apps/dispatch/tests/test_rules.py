@@ -102,35 +102,67 @@ def test_stops_at_three_acceptances_and_moves_to_client_choice(cast, partners, r
     books_balance()
 
 
-def test_lapses_then_24_hour_cutoff_sends_it_back_to_review(cast, partners, ready_app, clock_reset):
-    param_set(key="dispatch.window_minutes", raw="600", user=cast.admin)  # 10 h: room for one 8 h round and a short one
+def test_rounds_refill_every_8_hours_while_each_offer_keeps_its_own_24_hours(cast, partners, ready_app, clock_reset):
+    """"自动补全三家, 24 小时之内派三轮(共九家)" and "是否接单 (24 小时内确认)": the refill cadence (8 h) opens
+    new rounds for the places not yet accepted; it never shortens an offer, which lapses at its own 24 h."""
+    ps = partners(12)
+    app = ready_app()
+    d = start(app)
+    r1 = offers(d, 1)
+    assert all(c.deadline == c.offered_at + timedelta(hours=24) for c in r1)
+    clock_reset.shift(timedelta(hours=8, seconds=1))
+    assert services.timers_sweep() == 1  # the refill point, not a lapse
+    assert all(c.status == C.OFFERED for c in offers(d, 1))
+    r2 = offers(d, 2)
+    assert len(r2) == 3 and all(c.deadline == c.offered_at + timedelta(hours=24) for c in r2)
+    clock_reset.shift(timedelta(hours=8))
+    services.timers_sweep()
+    assert len(offers(d, 3)) == 3
+    clock_reset.shift(timedelta(hours=8))  # 24 h after the first round: round 1 lapses, no fourth round
+    services.timers_sweep()
+    d.refresh_from_db()
+    assert [c.status for c in offers(d, 1)] == [C.LAPSED] * 3
+    assert all(c.status == C.OFFERED for c in offers(d, 2) + offers(d, 3))
+    assert d.status == Dispatch.Status.RUNNING and d.round_count == 3 and len(offers(d)) == 9
+    assert Profile.objects.get(institution=r1[0].institution).lapsed_count == 1
+    assert Profile.objects.get(institution=r2[0].institution).lapsed_count == 0
+    # a round-2 institution may still accept 20 hours after its offer was sent
+    clock_reset.shift(timedelta(hours=4))
+    services.offer_accept(actor=user_of(ps, r2[0]), candidate_id=r2[0].pk)
+    app.refresh_from_db()
+    assert app.status == AppStatus.AWAITING_CHOICE
+    clock_reset.shift(timedelta(hours=20))
+    services.timers_sweep()
+    d.refresh_from_db()
+    assert d.status == Dispatch.Status.CHOOSING and d.accepted_count == 1
+    assert services.timers_sweep() == 0  # nothing fires twice
+
+
+def test_nothing_accepted_within_every_offer_window_goes_back_to_review(cast, partners, ready_app, clock_reset):
+    param_set(key="dispatch.window_minutes", raw="600", user=cast.admin)  # 10 h: room for two rounds only
     ps = partners(9)
     app = ready_app()
     d = start(app)
     clock_reset.shift(timedelta(hours=8, seconds=1))
-    assert services.timers_sweep() == 1
+    services.timers_sweep()
     r2 = offers(d, 2)
-    assert len(r2) == 3 and all(c.deadline == d.cutoff_at for c in r2)
-    assert all(c.status == C.LAPSED for c in offers(d, 1))
+    assert len(r2) == 3 and all(c.deadline == c.offered_at + timedelta(hours=24) for c in r2)
     clock_reset.shift(timedelta(hours=2))
-    assert services.timers_sweep() == 1
+    services.timers_sweep()  # the cut-off: no third round, but the offers already sent keep waiting
+    d.refresh_from_db()
+    assert d.status == Dispatch.Status.RUNNING and d.round_count == 2
+    clock_reset.shift(timedelta(hours=14))  # round 1's 24 h
+    services.timers_sweep()
+    d.refresh_from_db()
+    assert d.status == Dispatch.Status.RUNNING
+    clock_reset.shift(timedelta(hours=8))  # round 2's 24 h
+    services.timers_sweep()
     d.refresh_from_db()
     app.refresh_from_db()
-    assert d.status == Dispatch.Status.FAILED and d.round_count == 2  # no third round after the cut-off
-    assert "派发总时限已到" in d.outcome
+    assert d.status == Dispatch.Status.FAILED and "派发总时限已到" in d.outcome
     assert app.status == AppStatus.REDISPATCH
-    assert Profile.objects.get(institution=r2[0].institution).lapsed_count == 1
-    assert services.timers_sweep() == 0  # nothing fires twice
-
-
-def test_three_rounds_at_most(cast, partners, ready_app, clock_reset):
-    partners(12)
-    d = start(ready_app())
-    for _ in range(3):
-        clock_reset.shift(timedelta(hours=8, seconds=1))
-        services.timers_sweep()
-    d.refresh_from_db()
-    assert d.status == Dispatch.Status.FAILED and d.round_count == 3 and len(offers(d)) == 9
+    assert [Profile.objects.get(institution=c.institution).lapsed_count for c in r2] == [1, 1, 1]
+    assert services.timers_sweep() == 0
 
 
 def test_next_cluster_redispatch_reaches_wider_institutions(cast, partners, ready_app):
@@ -257,25 +289,27 @@ def test_follower_interventions(cast, partners, ready_app, clock_reset):
     extra = partners(1, client_types=("enterprise_owner",))[0]
     app = ready_app()
     d = start(app)
+    clock_reset.shift(timedelta(hours=1))
     with pytest.raises(ValidationError, match="已知晓"):
         services.candidate_add(actor=cast.of, dispatch_id=d.pk, institution_id=extra.org.pk, reason="客户指定")
     cand = services.candidate_add(actor=cast.of, dispatch_id=d.pk, institution_id=extra.org.pk, reason="客户指定",
                                   accept_warnings=True)
     assert cand.manual and cand.round.number == 1
+    assert cand.deadline == cand.offered_at + timedelta(hours=24)  # its own 24 hours, not the round's
     with pytest.raises(Exception):
         services.candidate_add(actor=cast.lr, dispatch_id=d.pk, institution_id=ps[3].org.pk, reason="x")
     services.window_extend(actor=cast.of, dispatch_id=d.pk, minutes=120, reason="机构在开会")
-    clock_reset.shift(timedelta(hours=8, seconds=1))
-    assert services.timers_sweep() == 1  # the old timer fires as a no-op
-    assert Timer.objects.get(dispatch=d, done_at__isnull=False).outcome == "时限已延长"
+    first = offers(d, 1)
+    assert all(c.deadline == c.offered_at + timedelta(hours=26) for c in first)  # each from its own deadline
+    with pytest.raises(ValidationError, match="尚无机构受理"):
+        services.window_extend(actor=cast.of, dispatch_id=d.pk, minutes=60, reason="x", target="choice")
+    clock_reset.shift(timedelta(hours=24, seconds=1))
+    services.timers_sweep()  # the refill point and the first 24-hour timers: the extended offers wait on
     assert all(c.status == C.OFFERED for c in offers(d, 1))
     services.round_close_early(actor=cast.of, dispatch_id=d.pk, reason="改派其他机构")
     assert all(c.status == C.CANCELLED for c in offers(d, 1))
-    assert len(offers(d, 2)) == 1 and offers(d, 2)[0].institution_id == ps[3].org.pk
     assert Profile.objects.get(pk=ps[0].profile.pk).lapsed_count == 0  # withdrawn, not held against them
-    assert d.events.filter(actor=cast.of).count() == 3
-
-
+    assert d.events.filter(actor=cast.of).count() == 4
 def test_weight_change_takes_effect_on_the_next_dispatch(cast, partners, ready_app):
     ps = partners(4)
     Profile.objects.filter(pk=ps[3].profile.pk).update(rating_sum=5, rating_count=1)

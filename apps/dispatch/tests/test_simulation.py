@@ -104,11 +104,11 @@ def test_thirty_simulated_days(cast, partners, bulk_ready, books_balance, clock_
     # every dispatch ended: nothing is left running or waiting for the client
     assert not Dispatch.objects.filter(status__in=Dispatch.LIVE).exists()
     assert not Candidate.objects.filter(status__in=[C.OFFERED, C.ACCEPTED]).exists()
-    # every window fired exactly once: each round closed once, at or after its deadline when it lapsed
+    # every window fired exactly once: each round closed once, each offer lapsed at or after its own deadline
     assert not Round.objects.filter(closed_at__isnull=True).exists()
     assert not Timer.objects.filter(done_at__isnull=True).exists()
-    lapsed_rounds = Round.objects.filter(close_reason="受理时限已到")
-    assert all(r.closed_at >= r.deadline for r in lapsed_rounds)
+    lapsed_offers = list(Candidate.objects.filter(status=C.LAPSED).values_list("resolved_at", "deadline", "offered_at"))
+    assert lapsed_offers and all(at >= deadline == sent + timedelta(hours=24) for at, deadline, sent in lapsed_offers)
     assert Round.objects.values("dispatch_id", "number").annotate(n=Count("id")).filter(n__gt=1).count() == 0
     assert Dispatch.objects.values("application_id").filter(status__in=Dispatch.LIVE).count() == 0
     # lapses counted once per lapsed candidate

@@ -164,7 +164,9 @@ def test_decline_needs_a_reason(client, login, dispatched):
 def test_answer_after_the_deadline_is_refused_with_a_message(client, login, dispatched, clock_reset):
     ps, app, d, cands = dispatched()
     login(user_of(ps, cands[0]))
-    clock_reset.shift(timedelta(hours=9))
+    clock_reset.shift(timedelta(hours=9))  # the old 8-hour round: the offer's own 24 hours still run
+    assert 'data-testid="accept"' in page(client.get(f"/inst/dispatch/offers/{cands[0].pk}/"))
+    clock_reset.shift(timedelta(hours=15))
     html = page(client.get(f"/inst/dispatch/offers/{cands[0].pk}/"))
     assert "data-testid=\"accept\"" not in html
     resp = client.post(f"/inst/dispatch/offers/{cands[0].pk}/accept/", follow=True)
@@ -261,7 +263,10 @@ def test_monitor_lists_live_dispatches_and_highlights_overdue(client, cast, logi
     html = page(client.get("/ops/dispatch/monitor/"))
     assert app.order_no in html and "1 / 3" in html and "区县" in html and "table-danger" not in html
     assert app.order_no not in page(client.get("/ops/dispatch/monitor/?status=choosing"))
+    assert 'data-testid="pending"' in html and all(c.institution.name in html for c in cands)  # each its deadline
     clock_reset.shift(timedelta(hours=9))
+    assert "table-danger" not in page(client.get("/ops/dispatch/monitor/"))  # 8 hours is not an offer's deadline
+    clock_reset.shift(timedelta(hours=15))
     html = page(client.get("/ops/dispatch/monitor/?overdue=on"))
     assert app.order_no in html and "table-danger" in html and "已超时" in html
     client.post("/ops/logout/")
@@ -278,7 +283,7 @@ def test_monitor_query_count_is_fixed(client, cast, login, partners, bulk_ready,
         services.dispatch_start(application_id=app.pk)
     login(cast.of)
     client.get("/ops/dispatch/monitor/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # + the institutions still pending, all rows at once
         html = page(client.get("/ops/dispatch/monitor/?size=50&sort=-amount"))
     assert html.count("/ops/dispatch/") >= rows
 
@@ -328,18 +333,20 @@ def test_interventions_only_reach_this_applications_live_dispatch(client, cast, 
     other = ready_app()
     other_d = services.dispatch_start(application_id=other.pk)
     login(cast.of)
-    rnd = d.rounds.get()
+    deadlines = {c.pk: c.deadline for c in cands}
     html = page(client.post(f"/ops/dispatch/{app.pk}/extend/", {"dispatch": other_d.pk, "minutes": 60,
                                                                  "reason": "客户出差"}))
     assert "该派发已结束，请刷新页面" in html
     assert "延长时间应在 1 分钟到 7 天之间" in page(client.post(f"/ops/dispatch/{app.pk}/extend/", {
         "dispatch": d.pk, "minutes": 0, "reason": "x"}))
     assert "请填写延长的原因" in page(client.post(f"/ops/dispatch/{app.pk}/extend/", {"dispatch": d.pk, "minutes": 60}))
-    assert d.rounds.get().deadline == rnd.deadline
     resp = client.post(f"/ops/dispatch/{app.pk}/extend/", {"dispatch": d.pk, "minutes": 60, "reason": "客户出差"},
                        follow=True)
     assert "时限已延长" in page(resp)
-    assert d.rounds.get().deadline == rnd.deadline + timedelta(minutes=60)
+    for cand in Candidate.objects.filter(dispatch=d):  # each open offer from its own deadline
+        assert cand.deadline == deadlines[cand.pk] + timedelta(minutes=60)
+    assert "尚无机构受理" in page(client.post(f"/ops/dispatch/{app.pk}/extend/", {
+        "dispatch": d.pk, "minutes": 60, "reason": "x", "target": "choice"}))
     assert "请填写提前结束本轮的原因" in page(client.post(f"/ops/dispatch/{app.pk}/close-round/", {"dispatch": d.pk}))
     resp = client.post(f"/ops/dispatch/{app.pk}/close-round/", {"dispatch": d.pk, "reason": "机构均电话确认不接"},
                        follow=True)

@@ -127,7 +127,7 @@ def test_cannot_lend_goes_back_to_review_and_releases_the_hold(cast, chosen, boo
     cases.case_cannot_lend(actor=partner.user, case_id=case.pk, reason="客户征信不符合要求")
     case.refresh_from_db()
     case.application.refresh_from_db()
-    assert case.status == Case.Status.CANNOT_LEND and case.application.status == AppStatus.REDISPATCH
+    assert case.status == Case.Status.CANNOT_LEND and case.application.status == AppStatus.LR_REVIEW
     assert Hold.objects.get(pk=case.candidate.hold_id).status == "released"
     profile = Profile.objects.get(institution=partner.org)
     assert (profile.gave_up_count, profile.active_cases) == (1, 0)
