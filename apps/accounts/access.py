@@ -133,6 +133,8 @@ MENUS = [
              parent="inst.info", order=1),
     MenuItem("inst.info.me", Area.INST, "我的资料", "inst:my_profile", "accounts.access_inst",
              parent="inst.info", order=2),
+    MenuItem("inst.admin.menus", Area.INST, "菜单管理", "inst:inst_menu", "accounts.arrange_inst_menu",
+             parent="inst.admin", order=4),
     MenuItem("inst.admin.units", Area.INST, "下级机构", "inst:unit_list", "accounts.view_organization",
              parent="inst.admin", order=3),
     MenuItem("inst.msg", Area.INST, "站内信", "inst:message_list", "accounts.access_inst", icon="envelope", order=90),
@@ -146,6 +148,6 @@ ROLE_GRANTS = {
                  "accounts.add_organization", "accounts.change_organization", "accounts.review_realname"],
     "inst_admin": ["accounts.view_user", "accounts.view_organization", "accounts.add_user", "accounts.change_user",
                    "accounts.view_role", "accounts.add_role", "accounts.change_role", "accounts.add_organization",
-                   "accounts.change_organization", "accounts.delete_organization"],
+                   "accounts.change_organization", "accounts.delete_organization", "accounts.arrange_inst_menu"],
     "inst_viewer": ["accounts.view_user", "accounts.view_organization"],
 }

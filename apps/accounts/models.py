@@ -327,3 +327,34 @@ class PermissionCode(TimeStampedModel):
     class Meta:
         verbose_name = _("权限编码")
         verbose_name_plural = _("权限编码")
+
+
+class InstitutionMenu(models.Model):
+    """One institution's arrangement of its own back-office menu (机构后台 一.3 菜单管理): a 数银 menu entry
+    renamed, moved into another group, reordered, hidden or bound to a further permission code that 数银 allows
+    institutions (``menu`` set), or a group of the institution's own (``menu`` empty). Rows belong to the root of
+    the institution's tree and change nothing for any other institution; none at all means 数银's default. The
+    entry's own code (``Menu.permission``, the one its page checks) always applies as well."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="menu_entries",
+                                     verbose_name=_("机构"))
+    menu = models.ForeignKey(Menu, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("数银菜单"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("所属分组"))
+    title = models.CharField(_("名称"), max_length=20)
+    icon = models.CharField(_("图标"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_hidden = models.BooleanField(_("隐藏"), default=False)
+    permission = models.CharField(_("附加权限编码"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("机构菜单")
+        verbose_name_plural = _("机构菜单")
+        ordering = ["organization_id", "order", "id"]
+        permissions = [("arrange_inst_menu", _("机构菜单管理"))]
+        constraints = [models.UniqueConstraint(fields=["organization", "menu"], condition=models.Q(menu__isnull=False),
+                                               name="inst_menu_once")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,7 +1,7 @@
 """URL patterns of this app, grouped by the web area that mounts them (see shuyin/urls.py)."""
 from django.urls import path
 
-from . import views, views_admin, views_onboarding, views_profile
+from . import views, views_admin, views_menu, views_onboarding, views_profile
 
 
 def auth_patterns():
@@ -60,6 +60,10 @@ inst_patterns = auth_patterns() + [
     path("units/<int:pk>/delete/", views_admin.unit_delete, name="unit_delete"),
     path("units/", views.organization_list, name="unit_list"),
     path("units/<int:pk>/", views.organization_detail, name="unit_detail"),
+    path("menus/", views_menu.inst_menu, name="inst_menu"),
+    path("menus/groups/new/", views_menu.inst_menu_group_add, name="inst_menu_group_add"),
+    path("menus/groups/<int:pk>/delete/", views_menu.inst_menu_group_delete, name="inst_menu_group_delete"),
+    path("menus/reset/", views_menu.inst_menu_reset, name="inst_menu_reset"),
 ]
 
 # Public (no area): the online join page for institutions.
