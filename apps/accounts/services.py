@@ -545,3 +545,134 @@ def inst_menu_reset(*, actor) -> int:
     deleted, _ = InstitutionMenu.objects.filter(organization=owner).delete()
     _menus_changed()
     return deleted
+
+
+# ---- 资料修改: an institution edits its own details; legal fields go to 数银 for review ----
+
+from django.urls import reverse  # noqa: E402
+
+from apps.common.validators import validate_uscc  # noqa: E402
+
+from .models import InstitutionDetailChange  # noqa: E402
+
+DETAIL_DIRECT_FIELDS = ("region", "address", "contact_name", "contact_phone", "head_mobile", "refund_bank_name",
+                        "refund_account_name", "refund_account_no")
+DETAIL_LEGAL_FIELDS = ("name", "credit_code", "legal_representative")
+
+
+def _detail_shown(org: Organization, field: str) -> str:
+    """A field as people read it (history rows keep this text)."""
+    if field == "region":
+        from apps.regions.selectors import region_path_name
+
+        return region_path_name(org.region)
+    return str(getattr(org, field) or "")
+
+
+def _credit_code_checked(code: str, *, owner: Organization) -> str:
+    code = validate_uscc(code)  # the shared GB 32100 check (apps.common.validators)
+    if Organization.objects.filter(credit_code=code).exclude(pk=owner.pk).exists():
+        raise ValidationError({"credit_code": "该统一社会信用代码已被其他机构使用，请核对营业执照。"})
+    return code
+
+
+def _detail_reviewers() -> list[int]:
+    return list(User.objects.filter(is_active=True, roles__is_active=True,
+                                    roles__permissions__codename="review_detail_change").distinct()
+                .values_list("pk", flat=True))
+
+
+@transaction.atomic
+def institution_details_update(*, actor, values: dict):
+    """The institution's administrator saves its details (机构后台 二.4 资料修改). Returns ``(applied, pending)``:
+    the history row of the fields that applied at once, and the review request for the legal fields (either None
+    when nothing of that kind changed).
+
+    1. lock the institution row (the legal entity, root of the actor's tree);
+    2. contacts, address, the head's mobile and the refund account: apply and write a history row;
+    3. name, credit code, legal representative: one pending request at a time, before and after kept, 数银's
+       reviewers messaged (in this transaction)."""
+    from apps.messaging.services import message_send
+
+    org = actor.organization
+    if org is None or not org.is_institution or not actor.has_perm("accounts.change_organization"):
+        raise PermissionDenied("accounts.change_organization")
+    owner = Organization.objects.select_for_update().get(pk=org.root_id)
+
+    def differs(field):
+        if field == "region":
+            value = values.get("region")
+            return (value.pk if value else None) != owner.region_id
+        return (values.get(field) or "") != (getattr(owner, field) or "")
+
+    direct = [f for f in DETAIL_DIRECT_FIELDS if f in values and differs(f)]
+    legal = [f for f in DETAIL_LEGAL_FIELDS if f in values and differs(f)]
+    if legal and InstitutionDetailChange.objects.filter(organization=owner, status="pending").exists():
+        raise ValidationError("已有一项主体信息变更等待数银审核，请审核完成后再提交新的变更。")
+    if "credit_code" in legal:
+        values["credit_code"] = _credit_code_checked(values["credit_code"], owner=owner)
+    applied = pending = None
+    if direct:
+        before = {f: _detail_shown(owner, f) for f in direct}
+        for f in direct:
+            setattr(owner, f, values[f] if f == "region" else (values[f] or ""))
+        owner.full_clean(exclude=["path", "depth", "code", "follower"], validate_unique=False)
+        owner.save(update_fields=direct)
+        applied = InstitutionDetailChange.objects.create(
+            organization=owner, before=before, after={f: _detail_shown(owner, f) for f in direct},
+            requested_by=actor)
+    if legal:
+        pending = InstitutionDetailChange.objects.create(
+            organization=owner, status=InstitutionDetailChange.Status.PENDING, requested_by=actor,
+            before={f: getattr(owner, f) or "" for f in legal}, after={f: values[f] or "" for f in legal})
+        message_send(recipients=_detail_reviewers(), title=f"{owner.name} 申请变更主体信息，待审核",
+                     link=reverse("platform:detail_change_list"), sender=actor)
+    if direct:
+        pagecache.bump("ref")  # institution details shown on cached pages
+    return applied, pending
+
+
+@transaction.atomic
+def detail_change_decide(*, actor, change_id: int, approve: bool, reason: str = "") -> InstitutionDetailChange:
+    """数银 approves (the legal fields apply) or rejects an institution's request to change them.
+
+    1. lock the request, then the institution (the order ``institution_details_update`` cannot deadlock with: it
+       never locks a request);
+    2. refuse a request whose "before" no longer matches the institution (changed meanwhile by 数银), and a credit
+       code another institution has taken since;
+    3. apply, record who decided, message the requester."""
+    from apps.messaging.services import message_send
+
+    if not actor.has_perm("accounts.review_detail_change"):
+        raise PermissionDenied("accounts.review_detail_change")
+    change = InstitutionDetailChange.objects.select_for_update().get(pk=change_id)
+    if change.status != InstitutionDetailChange.Status.PENDING:
+        raise ValidationError("该申请已处理。")
+    owner = Organization.objects.select_for_update().get(pk=change.organization_id)
+    if approve:
+        stale = [str(Organization._meta.get_field(f).verbose_name) for f, v in change.before.items()
+                 if (getattr(owner, f) or "") != v]
+        if stale:
+            raise ValidationError(f"机构的{'、'.join(stale)}在申请后已被修改，请驳回后请机构重新提交。")
+        after = dict(change.after)
+        if "credit_code" in after:
+            try:
+                after["credit_code"] = _credit_code_checked(after["credit_code"], owner=owner)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages[0]) from None
+        change.approve()
+        for f, v in after.items():
+            setattr(owner, f, v)
+        owner.save(update_fields=list(after))
+        pagecache.bump("ref")
+    else:
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError("请填写驳回原因，机构将看到它。")
+        change.reject(reason)
+    change.decided_by, change.decided_at = actor, timezone.now()
+    change.save()
+    outcome = "已通过" if approve else f"被驳回：{reason}"
+    message_send(recipients=[change.requested_by_id], title=f"主体信息变更{outcome}",
+                 link=reverse("inst:institution_details"), sender=actor)
+    return change

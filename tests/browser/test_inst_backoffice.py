@@ -41,3 +41,42 @@ def test_admin_arranges_the_menu_and_restores_the_default(page, shot, cast):
     assert dialogs and "恢复为数银默认菜单" in dialogs[-1]
     assert "已恢复数银默认菜单" in page.content()
     assert "员工账号" in sidebar_titles(page)
+
+
+def test_details_edit_then_platform_review(page, shot, cast):
+    from apps.accounts.models import Organization
+
+    Organization.objects.filter(pk=cast.inst_a.pk).update(credit_code="9144030071526726XG")
+    page.on("dialog", lambda d: d.accept())
+    browser_login(page, cast.a_admin, "inst")
+    page.click(".sidebar >> text=资料修改")
+    page.fill("#id_contact_name", "王联系")
+    page.fill("#id_contact_phone", "0755-86001234")
+    page.fill("#id_refund_bank_name", "招商银行深圳分行营业部")
+    page.fill("#id_refund_account_name", "甲机构")
+    page.fill("#id_refund_account_no", "755912345678")
+    page.fill("#id_legal_representative", "李法人")
+    page.fill("#id_name", "甲机构（深圳）有限公司")
+    page.click("button:has-text('保存')")
+    html = page.content()
+    assert "主体信息变更已提交数银审核" in html and "联系信息与退款账户已保存" in html
+    assert "主体信息变更待数银审核" in html
+    shot(page, "inst-details-edit")
+
+    switch(page, cast.admin, "platform")
+    page.click(".sidebar >> text=机构资料变更审核")
+    assert "甲机构（深圳）有限公司" in page.content()
+    shot(page, "platform-detail-change-review")
+    page.click("button:has-text('通过')")
+    assert "已通过，机构主体信息已更新" in page.content()
+
+
+def test_officer_sees_the_header_figures(page, shot, cast, fund):
+    Organization = __import__("apps.accounts.models", fromlist=["Organization"]).Organization
+    Organization.objects.filter(pk=cast.inst_a.pk).update(follower=cast.of)
+    fund(cast.inst_a, clerk=cast.st, margin="3000.00", risk="1500.00")
+    browser_login(page, cast.a_officer, "inst")
+    bar = page.inner_text("header.topbar")
+    assert "甲机构" in bar and "¥3,000.00" in bar and "¥1,500.00" in bar and "跟单经理" in bar
+    assert "保证金头寸不足，请告知本机构管理员充值" in bar
+    shot(page, "inst-header-officer")

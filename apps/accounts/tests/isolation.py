@@ -12,3 +12,4 @@ def b_menu_group(c):
 
 
 FOREIGN = {"inst:inst_menu_group_delete": b_menu_group}
+FOREIGN_DEFAULT_OK = {"platform:detail_change_decide"}  # 数银's review page: every institution's requests
