@@ -23,9 +23,13 @@ def _report(request):
 
 
 def _filter_form(request, report):
-    cms = []
     if report.area == "ops":
         cms = list(User.objects.filter(is_active=True, roles__code="cm", roles__organization__isnull=True)
+                   .values_list("pk", "real_name").distinct())
+    else:  # the institution's staff this user may see (an officer with scope 仅本人: only themselves)
+        from apps.accounts.selectors import user_list_for_user
+
+        cms = list(user_list_for_user(user=request.user).order_by("real_name", "pk")
                    .values_list("pk", "real_name").distinct())
     data = request.GET if request.GET else selectors.recent_days()
     return ReportFilterForm(data, report=report, user=request.user, cms=cms)
