@@ -80,3 +80,33 @@ def test_officer_sees_the_header_figures(page, shot, cast, fund):
     assert "甲机构" in bar and "¥3,000.00" in bar and "¥1,500.00" in bar and "跟单经理" in bar
     assert "保证金头寸不足，请告知本机构管理员充值" in bar
     shot(page, "inst-header-officer")
+
+
+def test_service_area_tree_with_search_and_summary(page, shot, cast):
+    from apps.dispatch.models import Profile
+    from apps.regions.models import Region
+
+    browser_login(page, cast.admin, "platform")
+    page.goto(f"{page.base}/platform/dispatch/profiles/{cast.inst_b.pk}/")
+    tree = page.locator("[data-region-tree]")
+    tree.locator("[data-search]").fill("杭州")
+    tree.locator("label", has_text="杭州市").locator("input").check()
+    tree.locator("[data-search]").fill("")
+    tree.locator("label", has_text="广东省").locator("input").check()
+    assert "浙江省杭州市；广东省全省" in tree.locator("[data-summary]").inner_text()
+    tree.locator("[data-search]").fill("南山")  # a district under the chosen province: uncheck it alone
+    nanshan = Region.objects.get(code="440305").pk  # (黑龙江 has a 南山区 too)
+    tree.locator(f"[data-node='{nanshan}']").uncheck()
+    summary = tree.locator("[data-summary]").inner_text()
+    assert "广东省全省" not in summary and "深圳市福田区" in summary and "南山区" not in summary
+    tree.locator("[data-search]").fill("")
+    shot(page, "platform-service-area-tree")
+    page.get_by_label("个人", exact=True).check()
+    page.click("button:has-text('保存')")
+    assert "派发参数已保存" in page.content()
+    codes = set(Profile.objects.get(institution=cast.inst_b).areas.values_list("region__code", flat=True))
+    assert "3301" in codes and "4401" in codes and "440304" in codes  # 杭州市, 广州市, 深圳市福田区
+    assert not codes & {"44", "4403", "440305"}
+    assert Region.objects.filter(code__in=codes, province_code="44").count() == len(codes) - 1
+    page.goto(f"{page.base}/platform/dispatch/profiles/{cast.inst_b.pk}/")
+    assert page.locator("[data-testid=areas-summary]").inner_text().startswith("浙江省杭州市；广东省广州市")
