@@ -32,7 +32,7 @@ class RegionTreeWidget(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.templatetags.static import static
-        from django.utils.html import format_html, json_script
+        from django.utils.html import format_html, format_html_join, json_script
 
         from .selectors import regions_summary
 
@@ -50,7 +50,7 @@ class RegionTreeWidget(forms.Widget):
             '<div class="region-tree-body" data-body style="max-height: 22rem; overflow:auto"></div>'
             '{}</div>{}<script src="{}" defer></script>',
             dom_id, f"{dom_id}_data", name, regions_summary(chosen) or "未选择",
-            format_html("".join(f'<input type="hidden" name="{name}" value="{pk}">' for pk in selected)),
+            format_html_join("", '<input type="hidden" name="{}" value="{}">', ((name, pk) for pk in selected)),
             json_script(data, f"{dom_id}_data"), static("js/region-tree.js"))
 
     def value_from_datadict(self, data, files, name):
