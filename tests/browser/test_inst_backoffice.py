@@ -110,3 +110,19 @@ def test_service_area_tree_with_search_and_summary(page, shot, cast):
     assert Region.objects.filter(code__in=codes, province_code="44").count() == len(codes) - 1
     page.goto(f"{page.base}/platform/dispatch/profiles/{cast.inst_b.pk}/")
     assert page.locator("[data-testid=areas-summary]").inner_text().startswith("浙江省杭州市；广东省广州市")
+
+
+def test_dispatch_profile_shows_margin_and_area(page, shot, cast, fund, product):
+    from apps.dispatch import services
+    from apps.regions.models import Region
+
+    fund(cast.inst_a, clerk=cast.st, margin="3500.00")
+    profile = services.profile_ensure(cast.inst_a)
+    services.profile_areas_set(profile=profile, regions=[Region.objects.get(code="44"), Region.objects.get(code="3301")])
+    services.profile_products_set(profile=profile, products=[product])
+    browser_login(page, cast.a_admin, "inst")
+    page.click(".sidebar >> text=派发参数详情")
+    margin = page.locator("[data-testid=margin]").inner_text()
+    assert "¥3,500.00" in margin and "3 笔" in margin
+    assert page.locator("[data-testid=areas-summary]").inner_text() == "浙江省杭州市；广东省全省"
+    shot(page, "inst-dispatch-profile-margin")
