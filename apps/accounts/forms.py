@@ -276,7 +276,7 @@ class InstitutionDetailsForm(forms.Form):
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False, validators=[phone_validator])
-    head_mobile = forms.CharField(label=_("负责人手机号"), max_length=11, required=False, validators=[mobile_validator])
+    head_mobile = MobileField(label=_("负责人手机号"), required=False)
     refund_bank_name = forms.CharField(label=_("退款开户银行"), max_length=100, required=False,
                                        help_text=_("如：招商银行深圳分行营业部"))
     refund_account_name = forms.CharField(label=_("退款账户名"), max_length=100, required=False,

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_institution_menu'),
+        ('accounts', '0009_institution_menu'),
     ]
 
     operations = [
