@@ -87,14 +87,15 @@ def user_rights(user, compute) -> dict:
     return rights
 
 
-def area_menus(user, area: str, compute) -> list:
-    """The area's menu rows (``compute()`` reads them), kept in this process for the current generation."""
+def area_menus(user, area: str, compute, variant=None) -> list:
+    """The area's menu rows (``compute()`` reads them), kept in this process for the current generation.
+    ``variant``: whose arrangement of the menu (an institution's root id: 机构菜单管理), or None for the area's."""
     gen = request_generation(user)
     if gen is None:
         return compute()
-    key = (gen, area)
+    key = (gen, area, variant)
     if key not in _menus:
-        if len(_menus) > 16:  # older generations
+        if len(_menus) > 512:  # older generations (one entry per area and arranging institution)
             _menus.clear()
         _menus[key] = compute()
     return _menus[key]

@@ -23,10 +23,26 @@ def _menu_rows(area: str) -> tuple[list[Menu], dict[int, str]]:
     return rows, urls
 
 
+def _inst_menu_rows(root_id: int) -> tuple[list, dict[str, str]]:
+    """The institution area's menu as institution ``root_id`` arranged it (``inst_menu``), hidden rows left out."""
+    from .inst_menu import effective_rows
+
+    base, base_urls = _menu_rows(Area.INST)
+    rows = [r for r in effective_rows(root_id, base) if not r.is_hidden]
+    urls = {f"m{pk}": url for pk, url in base_urls.items()}
+    return rows, urls
+
+
 def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
-    """The area's menu tree with only the items this user may open (menus and rights from ``authz_cache``)."""
+    """The area's menu tree with only the items this user may open (menus and rights from ``authz_cache``).
+    In the institution area, the user's institution's own arrangement of it (菜单管理)."""
     perms = user.get_all_permissions()
-    rows, urls = authz_cache.area_menus(user, area, lambda: _menu_rows(area))
+    org = user.organization
+    if area == Area.INST and org is not None and org.is_institution:
+        root_id = org.root_id
+        rows, urls = authz_cache.area_menus(user, area, lambda: _inst_menu_rows(root_id), variant=root_id)
+    else:
+        rows, urls = authz_cache.area_menus(user, area, lambda: _menu_rows(area))
     # The current page's item is the one with the longest URL that prefixes the path.
     matching = [u for u in urls.values() if current_path == u or (u != f"/{area}/" and current_path.startswith(u))]
     best = max(matching, key=len, default=None)
@@ -35,8 +51,9 @@ def menu_tree_for(user, area: str, current_path: str) -> list[dict]:
         children.setdefault(row.parent_id, []).append(row)
 
     def build(menu: Menu) -> dict | None:
-        if menu.permission and not (user.is_superuser or menu.permission in perms):
-            return None
+        for code in (menu.permission, getattr(menu, "extra_permission", "")):
+            if code and not (user.is_superuser or code in perms):
+                return None
         url = urls.get(menu.pk, "")
         if menu.url_name and not url:
             return None

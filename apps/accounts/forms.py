@@ -253,3 +253,81 @@ class InstitutionEditForm(forms.ModelForm):
         if code and Organization.objects.filter(credit_code=code).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("该统一社会信用代码已属于另一家机构，请核对。"), code="credit_code_taken")
         return code
+
+
+# ---- 资料修改 (机构后台 二.4) ----
+from django.core.validators import RegexValidator  # noqa: E402
+
+phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
+                                 _("请填写 11 位手机号或带区号的固定电话，如 0755-86001234"))
+account_no_validator = RegexValidator(r"^\d{8,30}$", _("银行账号应为 8–30 位数字，请勿包含空格。"))
+
+
+class InstitutionDetailsForm(forms.Form):
+    """The institution's own details. The first three (主体信息) go to 数银 for review; the rest apply at once."""
+
+    LEGAL = ("name", "credit_code", "legal_representative")
+
+    name = forms.CharField(label=_("机构名称"), max_length=100)
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), help_text=_("18 位，见营业执照"))
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=50, required=False)
+    region = CityChoiceField(label=_("所在城市"), required=False,
+                             help_text=_("区域内业务水平排名按所在城市和省份计算"))
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False, validators=[phone_validator])
+    head_mobile = MobileField(label=_("负责人手机号"), required=False)
+    refund_bank_name = forms.CharField(label=_("退款开户银行"), max_length=100, required=False,
+                                       help_text=_("如：招商银行深圳分行营业部"))
+    refund_account_name = forms.CharField(label=_("退款账户名"), max_length=100, required=False,
+                                          help_text=_("须与机构名称一致"))
+    refund_account_no = forms.CharField(label=_("退款银行账号"), max_length=32, required=False,
+                                        validators=[account_no_validator])
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        self.organization = organization
+        self.current_city = self._city_of(organization.region)
+        kwargs.setdefault("initial", {f: getattr(organization, f) for f in self.base_fields if f != "region"}
+                          | {"region": self.current_city.pk if self.current_city else None})
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _city_of(region):
+        """The city a recorded region lies in (an institution may have been recorded at district level)."""
+        from apps.regions.models import Region
+
+        if region is None or region.level != Region.Level.DISTRICT:
+            return region
+        return Region.objects.filter(code=region.city_code).first() if region.city_code else None
+
+    def clean_region(self):
+        region = self.cleaned_data["region"]
+        if region is not None and self.current_city is not None and region.pk == self.current_city.pk:
+            return self.organization.region  # the same city: keep the recorded district
+        return region
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()
+
+    def clean_refund_account_no(self):
+        return self.cleaned_data["refund_account_no"].strip()
+
+    def clean(self):
+        data = super().clean()
+        refund = [data.get(f) for f in ("refund_bank_name", "refund_account_name", "refund_account_no")]
+        if any(refund) and not all(refund):
+            self.add_error(None, _("退款账户请完整填写开户银行、账户名和账号三项（或三项都留空）。"))
+        name = data.get("refund_account_name")
+        if name and name not in {self.organization.name, data.get("name")}:
+            self.add_error("refund_account_name", _("退款账户名须与机构名称一致，退款只退回机构本身的对公账户。"))
+        return data
+
+    def legal_fields(self):
+        return [self[f] for f in self.LEGAL]
+
+    def other_fields(self):
+        return [self[f] for f in self.fields if f not in self.LEGAL]
+
+
+class DetailDecisionForm(forms.Form):
+    reason = forms.CharField(label=_("审核意见"), max_length=200, required=False)

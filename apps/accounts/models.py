@@ -55,6 +55,10 @@ class Organization(TimeStampedModel):
     is_active = models.BooleanField(_("启用"), default=True)
     head_name = models.CharField(_("负责人/法定代表人"), max_length=50, blank=True)
     head_mobile = models.CharField(_("负责人手机号"), max_length=11, blank=True, validators=[mobile_validator])
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    refund_bank_name = models.CharField(_("退款开户银行"), max_length=100, blank=True)
+    refund_account_name = models.CharField(_("退款账户名"), max_length=100, blank=True)
+    refund_account_no = models.CharField(_("退款银行账号"), max_length=32, blank=True)
     follower = models.ForeignKey(
         "User", null=True, blank=True, on_delete=models.SET_NULL, related_name="followed_institutions",
         verbose_name=_("跟单经理"), help_text=_("数银负责该机构的跟单经理，显示在机构后台顶部"),
@@ -327,3 +331,75 @@ class PermissionCode(TimeStampedModel):
     class Meta:
         verbose_name = _("权限编码")
         verbose_name_plural = _("权限编码")
+
+
+class InstitutionMenu(models.Model):
+    """One institution's arrangement of its own back-office menu (机构后台 一.3 菜单管理): a 数银 menu entry
+    renamed, moved into another group, reordered, hidden or bound to a further permission code that 数银 allows
+    institutions (``menu`` set), or a group of the institution's own (``menu`` empty). Rows belong to the root of
+    the institution's tree and change nothing for any other institution; none at all means 数银's default. The
+    entry's own code (``Menu.permission``, the one its page checks) always applies as well."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="menu_entries",
+                                     verbose_name=_("机构"))
+    menu = models.ForeignKey(Menu, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("数银菜单"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("所属分组"))
+    title = models.CharField(_("名称"), max_length=20)
+    icon = models.CharField(_("图标"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_hidden = models.BooleanField(_("隐藏"), default=False)
+    permission = models.CharField(_("附加权限编码"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("机构菜单")
+        verbose_name_plural = _("机构菜单")
+        ordering = ["organization_id", "order", "id"]
+        permissions = [("arrange_inst_menu", _("机构菜单管理"))]
+        constraints = [models.UniqueConstraint(fields=["organization", "menu"], condition=models.Q(menu__isnull=False),
+                                               name="inst_menu_once")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InstitutionDetailChange(TimeStampedModel):
+    """One change of an institution's details (机构后台 二.4 资料修改), kept as history: contacts, address, the
+    head's mobile and the refund account apply at once (``applied``); the legal fields — name, unified social
+    credit code, legal representative — wait for 数银's review (``pending`` → ``approved`` / ``rejected``).
+    ``before`` and ``after`` hold the changed fields only, as shown to people."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("已生效")
+        PENDING = "pending", _("待数银审核")
+        APPROVED = "approved", _("审核通过")
+        REJECTED = "rejected", _("已驳回")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="detail_changes",
+                                     verbose_name=_("机构"))
+    status = FSMField(_("状态"), max_length=16, choices=Status.choices, default=Status.APPLIED)
+    before = models.JSONField(_("修改前"), default=dict)
+    after = models.JSONField(_("修改后"), default=dict)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("提交人"))
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("审核人"))
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reason = models.CharField(_("审核意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("机构资料变更")
+        verbose_name_plural = _("机构资料变更")
+        ordering = ["-id"]
+        permissions = [("review_detail_change", _("审核机构主体信息变更"))]
+        constraints = [models.UniqueConstraint(fields=["organization"], condition=models.Q(status="pending"),
+                                               name="one_pending_detail_change")]
+
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self, reason: str):
+        self.reason = reason

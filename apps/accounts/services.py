@@ -416,3 +416,263 @@ def profile_update(*, user: User, real_name: str, mobile: str, email: str) -> Us
     user.full_clean(exclude=["password"])
     user.save(update_fields=["real_name", "mobile", "email"])
     return user
+
+
+# ---- an institution's own arrangement of its back-office menu (机构后台 一.3 菜单管理) ----
+
+from .models import InstitutionMenu  # noqa: E402
+
+MENU_TITLE_MAX = 20
+
+
+def _menu_owner(actor) -> Organization:
+    """The institution (root of the actor's tree) whose menu the actor arranges, locked: two administrators
+    saving at once apply one after the other instead of mixing their rows."""
+    org = actor.organization
+    if org is None or not org.is_institution or not actor.has_perm("accounts.arrange_inst_menu"):
+        raise PermissionDenied("accounts.arrange_inst_menu")
+    return Organization.objects.select_for_update().get(pk=org.root_id)
+
+
+def _menus_changed() -> None:
+    """The sidebar of this institution is cached per generation (``authz_cache``): move it on, now and after
+    commit (bulk writes send no signals)."""
+    from . import authz_cache
+
+    authz_cache.bump()
+    transaction.on_commit(authz_cache.bump)
+
+
+def _materialise(owner: Organization) -> dict[str, InstitutionMenu]:
+    """Every entry of 数银's institution menu as a row of ``owner``'s own (created with 数银's name, place and order
+    where missing), keyed like ``inst_menu`` (``m<menu pk>`` / ``g<entry pk>``)."""
+    from .inst_menu import base_rows
+
+    menus = base_rows()
+    entries = {e.menu_id: e for e in InstitutionMenu.objects.filter(organization=owner, menu__isnull=False)
+               .select_related("menu")}
+    missing = [InstitutionMenu(organization=owner, menu=m, title=m.title[:MENU_TITLE_MAX], order=m.order)
+               for m in menus if m.pk not in entries]
+    for e in InstitutionMenu.objects.bulk_create(missing):
+        entries[e.menu_id] = e
+    for m in menus:  # 数银's default parent for the rows just created
+        e = entries[m.pk]
+        if e.pk in {x.pk for x in missing} and m.parent_id in entries:
+            e.parent = entries[m.parent_id]
+            e.save(update_fields=["parent"])
+    keyed = {f"m{menu_id}": e for menu_id, e in entries.items()}
+    keyed.update({f"g{g.pk}": g for g in InstitutionMenu.objects.filter(organization=owner, menu__isnull=True)})
+    return keyed
+
+
+@transaction.atomic
+def inst_menu_save(*, actor, changes: dict[str, dict]) -> int:
+    """Apply the administrator's arrangement: ``changes[key] = {"title", "parent", "order", "hidden",
+    "permission"}`` for entries of the actor's institution (other keys are refused). ``parent`` is the key of a
+    group (数银's or the institution's own) or "" for the top level; a group stays at the top level; the bound
+    code must be one 数银 allows institutions. Returns the number of rows changed.
+
+    1. lock the institution row (one arrangement at a time);
+    2. make every 数银 entry a row of the institution's own, then check and apply each change;
+    3. move the menu generation on (after commit too)."""
+    owner = _menu_owner(actor)
+    rows = _materialise(owner)
+    allowed = institution_grantable_perms()
+    groups = {k for k, e in rows.items() if e.menu_id is None or not e.menu.url_name}
+    errors, changed = {}, 0
+    for key, c in changes.items():
+        entry = rows.get(key)
+        if entry is None:
+            raise PermissionDenied("menu entry of another institution")
+        title = (c.get("title") or "").strip()
+        parent_key = c.get("parent") or ""
+        if not title:
+            errors[key] = "请填写菜单名称。"
+        elif len(title) > MENU_TITLE_MAX:
+            errors[key] = f"菜单名称不能超过 {MENU_TITLE_MAX} 个字。"
+        elif parent_key and parent_key not in groups:
+            errors[key] = "请选择有效的分组。"
+        elif parent_key and key in groups:
+            errors[key] = "分组只能放在第一级。"
+        elif c.get("permission") and c["permission"] not in allowed:
+            errors[key] = "只能绑定数银允许机构使用的权限编码。"
+        if key in errors:
+            continue
+        new = {"title": title, "parent_id": rows[parent_key].pk if parent_key else None,
+               "order": int(c.get("order") or 0), "is_hidden": bool(c.get("hidden")),
+               "permission": c.get("permission") or ""}
+        if any(getattr(entry, f) != v for f, v in new.items()):
+            for f, v in new.items():
+                setattr(entry, f, v)
+            entry.save(update_fields=list(new))
+            changed += 1
+    if errors:
+        raise ValidationError(errors)
+    _menus_changed()
+    return changed
+
+
+@transaction.atomic
+def inst_menu_group_add(*, actor, title: str, order: int = 0, icon: str = "") -> InstitutionMenu:
+    owner = _menu_owner(actor)
+    title = title.strip()
+    if not title or len(title) > MENU_TITLE_MAX:
+        raise ValidationError(f"请填写分组名称（不超过 {MENU_TITLE_MAX} 个字）。")
+    _materialise(owner)  # the institution's menu is now its own: 数银's entries keep their places
+    group = InstitutionMenu.objects.create(organization=owner, menu=None, title=title, order=order, icon=icon)
+    _menus_changed()
+    return group
+
+
+@transaction.atomic
+def inst_menu_group_delete(*, actor, group_id: int) -> None:
+    """Delete one of the institution's own groups; its entries go back to 数银's default group."""
+    owner = _menu_owner(actor)
+    group = InstitutionMenu.objects.get(organization=owner, menu__isnull=True, pk=group_id)
+    rows = _materialise(owner)
+    for entry in InstitutionMenu.objects.filter(organization=owner, parent=group).select_related("menu"):
+        default = rows.get(f"m{entry.menu.parent_id}") if entry.menu and entry.menu.parent_id else None
+        entry.parent = default
+        entry.save(update_fields=["parent"])
+    group.delete()
+    _menus_changed()
+
+
+@transaction.atomic
+def inst_menu_reset(*, actor) -> int:
+    """恢复数银默认: forget the institution's arrangement (and its own groups)."""
+    owner = _menu_owner(actor)
+    deleted, _ = InstitutionMenu.objects.filter(organization=owner).delete()
+    _menus_changed()
+    return deleted
+
+
+# ---- 资料修改: an institution edits its own details; legal fields go to 数银 for review ----
+
+from django.urls import reverse  # noqa: E402
+
+from apps.common.validators import validate_uscc  # noqa: E402
+
+from .models import InstitutionDetailChange  # noqa: E402
+
+DETAIL_DIRECT_FIELDS = ("region", "address", "contact_name", "contact_phone", "head_mobile", "refund_bank_name",
+                        "refund_account_name", "refund_account_no")
+DETAIL_LEGAL_FIELDS = ("name", "credit_code", "legal_representative")
+
+
+def _detail_shown(org: Organization, field: str) -> str:
+    """A field as people read it (history rows keep this text)."""
+    if field == "region":
+        from apps.regions.selectors import region_path_name
+
+        return region_path_name(org.region)
+    return str(getattr(org, field) or "")
+
+
+def _credit_code_checked(code: str, *, owner: Organization) -> str:
+    code = validate_uscc(code)  # the shared GB 32100 check (apps.common.validators)
+    if Organization.objects.filter(credit_code=code).exclude(pk=owner.pk).exists():
+        raise ValidationError({"credit_code": "该统一社会信用代码已被其他机构使用，请核对营业执照。"})
+    return code
+
+
+def _detail_reviewers() -> list[int]:
+    return list(User.objects.filter(is_active=True, roles__is_active=True,
+                                    roles__permissions__codename="review_detail_change").distinct()
+                .values_list("pk", flat=True))
+
+
+@transaction.atomic
+def institution_details_update(*, actor, values: dict):
+    """The institution's administrator saves its details (机构后台 二.4 资料修改). Returns ``(applied, pending)``:
+    the history row of the fields that applied at once, and the review request for the legal fields (either None
+    when nothing of that kind changed).
+
+    1. lock the institution row (the legal entity, root of the actor's tree);
+    2. contacts, address, the head's mobile and the refund account: apply and write a history row;
+    3. name, credit code, legal representative: one pending request at a time, before and after kept, 数银's
+       reviewers messaged (in this transaction)."""
+    from apps.messaging.services import message_send
+
+    org = actor.organization
+    if org is None or not org.is_institution or not actor.has_perm("accounts.change_organization"):
+        raise PermissionDenied("accounts.change_organization")
+    owner = Organization.objects.select_for_update().get(pk=org.root_id)
+
+    def differs(field):
+        if field == "region":
+            value = values.get("region")
+            return (value.pk if value else None) != owner.region_id
+        return (values.get(field) or "") != (getattr(owner, field) or "")
+
+    direct = [f for f in DETAIL_DIRECT_FIELDS if f in values and differs(f)]
+    legal = [f for f in DETAIL_LEGAL_FIELDS if f in values and differs(f)]
+    if legal and InstitutionDetailChange.objects.filter(organization=owner, status="pending").exists():
+        raise ValidationError("已有一项主体信息变更等待数银审核，请审核完成后再提交新的变更。")
+    if "credit_code" in legal:
+        values["credit_code"] = _credit_code_checked(values["credit_code"], owner=owner)
+    applied = pending = None
+    if direct:
+        before = {f: _detail_shown(owner, f) for f in direct}
+        for f in direct:
+            setattr(owner, f, values[f] if f == "region" else (values[f] or ""))
+        owner.full_clean(exclude=["path", "depth", "code", "follower"], validate_unique=False)
+        owner.save(update_fields=direct)
+        applied = InstitutionDetailChange.objects.create(
+            organization=owner, before=before, after={f: _detail_shown(owner, f) for f in direct},
+            requested_by=actor)
+    if legal:
+        pending = InstitutionDetailChange.objects.create(
+            organization=owner, status=InstitutionDetailChange.Status.PENDING, requested_by=actor,
+            before={f: getattr(owner, f) or "" for f in legal}, after={f: values[f] or "" for f in legal})
+        message_send(recipients=_detail_reviewers(), title=f"{owner.name} 申请变更主体信息，待审核",
+                     link=reverse("platform:detail_change_list"), sender=actor)
+    if direct:
+        pagecache.bump("ref")  # institution details shown on cached pages
+    return applied, pending
+
+
+@transaction.atomic
+def detail_change_decide(*, actor, change_id: int, approve: bool, reason: str = "") -> InstitutionDetailChange:
+    """数银 approves (the legal fields apply) or rejects an institution's request to change them.
+
+    1. lock the request, then the institution (the order ``institution_details_update`` cannot deadlock with: it
+       never locks a request);
+    2. refuse a request whose "before" no longer matches the institution (changed meanwhile by 数银), and a credit
+       code another institution has taken since;
+    3. apply, record who decided, message the requester."""
+    from apps.messaging.services import message_send
+
+    if not actor.has_perm("accounts.review_detail_change"):
+        raise PermissionDenied("accounts.review_detail_change")
+    change = InstitutionDetailChange.objects.select_for_update().get(pk=change_id)
+    if change.status != InstitutionDetailChange.Status.PENDING:
+        raise ValidationError("该申请已处理。")
+    owner = Organization.objects.select_for_update().get(pk=change.organization_id)
+    if approve:
+        stale = [str(Organization._meta.get_field(f).verbose_name) for f, v in change.before.items()
+                 if (getattr(owner, f) or "") != v]
+        if stale:
+            raise ValidationError(f"机构的{'、'.join(stale)}在申请后已被修改，请驳回后请机构重新提交。")
+        after = dict(change.after)
+        if "credit_code" in after:
+            try:
+                after["credit_code"] = _credit_code_checked(after["credit_code"], owner=owner)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages[0]) from None
+        change.approve()
+        for f, v in after.items():
+            setattr(owner, f, v)
+        owner.save(update_fields=list(after))
+        pagecache.bump("ref")
+    else:
+        reason = reason.strip()
+        if not reason:
+            raise ValidationError("请填写驳回原因，机构将看到它。")
+        change.reject(reason)
+    change.decided_by, change.decided_at = actor, timezone.now()
+    change.save()
+    outcome = "已通过" if approve else f"被驳回：{reason}"
+    message_send(recipients=[change.requested_by_id], title=f"主体信息变更{outcome}",
+                 link=reverse("inst:institution_details"), sender=actor)
+    return change

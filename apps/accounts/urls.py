@@ -1,7 +1,7 @@
 """URL patterns of this app, grouped by the web area that mounts them (see shuyin/urls.py)."""
 from django.urls import path
 
-from . import views, views_admin, views_onboarding, views_profile
+from . import views, views_admin, views_details, views_menu, views_onboarding, views_profile
 
 
 def auth_patterns():
@@ -20,6 +20,9 @@ platform_patterns = auth_patterns() + [
     path("institutions/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("institutions/<int:pk>/edit/", views_profile.institution_edit, name="institution_edit"),
     path("verifications/", views_profile.verification_list, name="verification_list"),
+    path("institutions/detail-changes/", views_details.detail_change_list, name="detail_change_list"),
+    path("institutions/detail-changes/<int:pk>/decide/", views_details.detail_change_decide,
+         name="detail_change_decide"),
     path("verifications/<int:pk>/decide/", views_profile.verification_decide, name="verification_decide"),
     path("verifications/<int:pk>/photo/", views_profile.verification_photo, name="verification_photo"),
     path("institutions/new/", views_onboarding.institution_create, name="institution_create"),
@@ -45,6 +48,7 @@ platform_patterns = auth_patterns() + [
 inst_patterns = auth_patterns() + [
     path("activate/<str:uidb64>/<str:token>/", views_onboarding.activate, name="activate"),
     path("profile/", views_profile.institution_profile, name="institution_profile"),
+    path("profile/details/", views_details.institution_details, name="institution_details"),
     path("staff/", views.user_list, name="staff_list"),
     path("staff/<int:pk>/", views.user_detail, name="staff_detail"),
     path("staff/new/", views_admin.staff_create, name="staff_create"),
@@ -60,6 +64,10 @@ inst_patterns = auth_patterns() + [
     path("units/<int:pk>/delete/", views_admin.unit_delete, name="unit_delete"),
     path("units/", views.organization_list, name="unit_list"),
     path("units/<int:pk>/", views.organization_detail, name="unit_detail"),
+    path("menus/", views_menu.inst_menu, name="inst_menu"),
+    path("menus/groups/new/", views_menu.inst_menu_group_add, name="inst_menu_group_add"),
+    path("menus/groups/<int:pk>/delete/", views_menu.inst_menu_group_delete, name="inst_menu_group_delete"),
+    path("menus/reset/", views_menu.inst_menu_reset, name="inst_menu_reset"),
 ]
 
 # Public (no area): the online join page for institutions.

@@ -88,7 +88,9 @@ def complaint_dashboard(request):
 
 @area_view("complaints.file_complaint")
 def complaint_new(request):
-    form = ComplaintForm(request.POST or None, request.FILES or None, institution=_in_institution(request))
+    # a hint elsewhere may open this form with its subject filled in (e.g. "申请调整服务区域")
+    form = ComplaintForm(request.POST or None, request.FILES or None, institution=_in_institution(request),
+                         initial={"subject": request.GET.get("subject", "")[:100]})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         application_id = None

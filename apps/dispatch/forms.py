@@ -1,47 +1,17 @@
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization
 from apps.common.forms import IntegerNumberField, SearchField, SmallModelChoiceField
 from apps.members.models import ClientType
 from apps.products.models import Product
-from apps.regions.models import Region
+from apps.regions.forms import RegionTreeField
 
 from .models import Candidate, Cluster, DeclineReason, Dispatch
 
-ANONYMOUS_CITIES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
-
-
-class _ProvincesAndCities(ModelChoiceIterator):
-    """Provinces and their cities in one list, grouped by province: "广东省（全省）", then 广州市, 深圳市…
-    Codes sort a province ("44") before its cities ("4401"…), so one ordered pass builds the groups."""
-
-    def __iter__(self):
-        group_label, group = None, []
-        for region in self.queryset:
-            if region.level == Region.Level.PROVINCE:
-                if group:
-                    yield group_label, group
-                whole = "全省" if region.name.endswith("省") else "全市" if region.name.endswith("市") else "全区"
-                group_label, group = region.name, [(self.choice(region)[0], f"{region.name}（{whole}）")]
-            else:
-                label = f"{group_label} {region.name}" if region.name in ANONYMOUS_CITIES else region.name
-                group.append((self.choice(region)[0], label))
-        if group:
-            yield group_label, group
-
-
-class ServiceAreaField(forms.ModelMultipleChoiceField):
-    """A multi-select of provinces and prefecture-level cities (a service area covers everything beneath it)."""
-
-    iterator = _ProvincesAndCities
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 14}))
-        kwargs.setdefault("help_text", _("按住 Ctrl（Mac 为 ⌘）可多选；选择省份表示全省"))
-        super().__init__(queryset=Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
-                         .order_by("code"), **kwargs)
+class ServiceAreaField(RegionTreeField):
+    """Service areas (and cluster regions): a tree of provinces, cities and districts with search and a readable
+    summary (``apps.regions.forms.RegionTreeField``); a province or city covers everything beneath it."""
 
 
 def _client_type_field():

@@ -391,7 +391,7 @@ def _offer_accept(*, actor, candidate_id: int, capacity_gone: bool) -> Candidate
                                   amount=app.product.hold_amount, memo=f"{app.order_no} 受理冻结")
                 stats.capacity_take(cand.profile_id)
         except _NoCapacity:
-            refusal = (LostCase.Reason.CAPACITY, "同时服务人数已满，不能受理。请先办结在办案件或联系数银调整。")
+            refusal = (LostCase.Reason.CAPACITY, "同时服务人数已满，不能受理。请先办结在办案件，或由机构管理员在“派发参数详情”中调高同时服务人数。")
         except LedgerError as exc:
             refusal = (LostCase.Reason.POSITION, f"{exc.messages[0]} 请充值或划转保证金后再受理新的派单。")
         cand.answered_at, cand.answered_by = now, actor

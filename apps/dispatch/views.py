@@ -164,16 +164,32 @@ def _duration(seconds) -> str:
     return f"{hours} 小时 {minutes} 分" if hours else f"{minutes} 分"
 
 
+def _margin_cover(finance: dict, products) -> list[dict]:
+    """Per business category: the per-case hold and how many more cases the free position covers (保证金头寸)."""
+    rows = []
+    for product in products:
+        hold = product.hold_amount
+        cover = int(finance["position"] // hold) if hold > 0 and finance["position"] > 0 else (None if hold <= 0 else 0)
+        rows.append({"product": product, "hold": hold, "cover": cover, "short": hold > 0 and finance["position"] < hold})
+    return rows
+
+
 def _profile_context(profile) -> dict:
     """What the institution's page and the platform's edit page both show about a profile."""
+    from apps.positions.selectors import institution_finance_summary
+    from apps.regions.selectors import regions_summary
+
     weights = params_get_many(WEIGHT_KEYS)
+    areas = list(profile.areas.select_related("region").order_by("region__code"))
+    products = list(Product.objects.filter(pk__in=profile.product_ids).order_by("pk"))
+    finance = institution_finance_summary(profile.institution)
     return {
         "profile": profile, "abandon_rate": _percent(profile.abandon_rate),
         "success_rate": _percent(profile.success_rate), "answer_median": _duration(profile.answer_median_s),
         "client_type_labels": [ClientType(t).label for t in profile.client_types if t in ClientType.values],
         "score_rows": _score_rows(profile.score_parts or {}, weights),
-        "areas": profile.areas.select_related("region").order_by("region__code"),
-        "products": Product.objects.filter(pk__in=profile.product_ids),
+        "areas": areas, "areas_summary": regions_summary([a.region for a in areas]),
+        "products": products, "finance": finance, "margin_cover": _margin_cover(finance, products),
         "lost_recent": LostCase.objects.filter(institution_id=profile.institution_id)
         .select_related("application__product")[:10],
     }

@@ -79,7 +79,16 @@ def _ops_rows(user):
 def _inst_rows(user):
     from apps.dispatch.selectors import offers_for_user
 
-    return offers_for_user(user=user).select_related("case")
+    return offers_for_user(user=user).select_related("case__officer")
+
+
+def _case_officer(cand) -> str:
+    """The institution's own 客户经理 for the case: the officer it was allocated to (none before allocation)."""
+    try:
+        officer = cand.case.officer
+    except ObjectDoesNotExist:
+        return ""
+    return officer.display_name if officer else ""
 
 
 def _case_amount(cand):
@@ -114,6 +123,7 @@ def _inst_columns():
         Column("地区", lambda c: c.application.region.name, 12),
         Column("派单时间", lambda c: c.offered_at, 18),
         Column("答复状态", lambda c: c.get_status_display(), 12),
+        Column("客户经理", _case_officer, 10),
         Column("放款金额（元）", _case_amount, 14, money=True),
     ]
 
@@ -147,7 +157,7 @@ def build() -> None:
                     {"product": "product_id", "status": "shown_status", "cm": "cm_id", "order_no": "order_no"}))
     register(Report("inst_cases", "派单与放款明细", "inst", "dispatch.view_case", _inst_rows, "offered_at",
                     _inst_columns(), _status_choices("dispatch.Candidate"),
-                    {"product": "application__product_id", "status": "status",
+                    {"product": "application__product_id", "status": "status", "cm": "case__officer_id",
                      "order_no": "application__order_no"}))
 
 

@@ -21,10 +21,10 @@ class ReportFilterForm(forms.Form):
 
             choices = status_choices(steps=sees_settlement_steps(user))
         self.fields["status"].choices = [("", "全部状态"), *choices]
-        if report.area == "ops":
-            self.fields["cm"].widget.choices = [("", "全部客户经理"), *cms]
-        else:
-            del self.fields["cm"]
+        # 数银: its customer managers; an institution: its own officers who handle the cases (客户经理)
+        self.fields["cm"].widget.choices = [("", "全部客户经理"), *cms]
+        if report.area == "inst":
+            self.fields["cm"].help_text = "本机构经办该案件的人员"
 
     def clean(self):
         data = super().clean()

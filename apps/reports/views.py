@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.models import User
+from apps.accounts.models import Organization, User
 from apps.accounts.permissions import area_view
 from apps.common.views import paginate
 from shuyin.db_routers import reporting_reads
@@ -23,9 +23,13 @@ def _report(request):
 
 
 def _filter_form(request, report):
-    cms = []
     if report.area == "ops":
         cms = list(User.objects.filter(is_active=True, roles__code="cm", roles__organization__isnull=True)
+                   .values_list("pk", "real_name").distinct())
+    else:  # the institution's staff this user may see (an officer with scope 仅本人: only themselves)
+        from apps.accounts.selectors import user_list_for_user
+
+        cms = list(user_list_for_user(user=request.user).order_by("real_name", "pk")
                    .values_list("pk", "real_name").distinct())
     data = request.GET if request.GET else selectors.recent_days()
     return ReportFilterForm(data, report=report, user=request.user, cms=cms)
@@ -92,10 +96,12 @@ def export_download(request, pk: int):
 @area_view("reports.view_ranking")
 @reporting_reads()  # the hourly ranking table: replica lag does not matter
 def ranking(request):
-    data = selectors.ranking_for_institution(request.user.organization.root_id)
     own = request.user.organization.root_id
+    data = selectors.ranking_for_institution(own)
+    # why the page may be empty: the ranking groups institutions by the city recorded in 资料修改
+    has_region = data or Organization.objects.filter(pk=own, region__isnull=False).exists()
     return render(request, "reports/ranking.html", {"data": data, "own": own, "metrics": Ranking.Metric.choices,
-                                                    "scopes": Ranking.Scope.choices})
+                                                    "scopes": Ranking.Scope.choices, "has_region": has_region})
 
 
 @area_view("dispatch.view_case")

@@ -504,7 +504,7 @@ def test_platform_profile_list_and_edit(client, cast, login, partners, product):
     assert p.org.name not in page(client.get("/platform/dispatch/profiles/?state=missing"))
     url = f"/platform/dispatch/profiles/{cast.inst_b.pk}/"
     html = page(client.get(url))
-    assert "广东省（全省）" in html and "深圳市" in html and Profile.objects.filter(institution=cast.inst_b).exists()
+    assert "data-region-tree" in html and "服务区域" in html and Profile.objects.filter(institution=cast.inst_b).exists()
     html = page(client.post(url, {"capacity": "x", "client_types": ["individual"]}))
     assert "请填写整数" in html
     hz, zj = Region.objects.get(code="3301"), Region.objects.get(code="32")
