@@ -32,6 +32,7 @@ MODEL_LABELS = {
     "dispatch.servicearea": "服务区域", "dispatch.timer": "派发计时", "guardian.groupobjectpermission": "组对象权限",
     "guardian.userobjectpermission": "用户对象权限", "members.piiaccess": "个人信息查看记录",
     "positions.gatewaypayment": "网关支付记录", "reports.exportjob": "导出任务", "reports.ranking": "区域排名",
+    "settlement.agreementlog": "佣金协议记录", "settlement.commissionadjustment": "佣金调整",
     "settlement.followup": "结算跟进", "settlement.rating": "双方评价", "settlement.settlementlog": "结算记录",
 }
 APP_LABELS = {"axes": "登录防护", "guardian": "对象权限", "auth": "认证", "contenttypes": "内容类型",
