@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from apps.settlement.tests.test_settlement import chosen  # noqa: F401 (fixture)
 from conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,20 +72,26 @@ def test_inst_top_bar_is_one_line_from_1366_and_the_menu_goes_off_canvas_on_a_ph
     assert page.locator("[data-testid=toolbar-refresh]").is_visible()
 
 
-def test_offer_and_case_pages_work_on_a_390_px_phone(page, shot, cast, ready_app, chosen):  # noqa: F811
+def test_offer_and_case_pages_work_on_a_390_px_phone(page, shot, cast, partners, fund, ready_app):
     from apps.cases import services as cases
+    from apps.cases.models import Case
     from apps.common import clock
     from apps.dispatch import services as dispatch
     from apps.dispatch.models import Candidate
 
-    partner, case = chosen()
+    partner = partners(1)[0]
+    fund(partner.org, clerk=cast.st, cash="20000")
+    app = ready_app()  # committed: the on_ready hook has dispatched it to the one partner
+    cand = Candidate.objects.get(dispatch=app.dispatches.get(), institution=partner.org)
+    dispatch.offer_accept(actor=partner.user, candidate_id=cand.pk)
+    dispatch.client_choose(actor=cast.cm, application_id=app.pk, candidate_id=cand.pk)
+    case = Case.objects.get(application=app)
     cases.case_allocate(actor=partner.user, case_id=case.pk, officer_id=partner.user.pk)
     cases.case_start_review(actor=partner.user, case_id=case.pk)
     cases.case_book_signing(actor=partner.user, case_id=case.pk, at=clock.now() - timedelta(minutes=1),
                             place="南山营业部")
     app = ready_app()
-    d = dispatch.dispatch_start(application_id=app.pk)
-    offer = Candidate.objects.get(dispatch=d, institution=partner.org)
+    offer = Candidate.objects.get(dispatch=app.dispatches.get(), institution=partner.org)
     page.on("dialog", lambda dlg: dlg.accept())
 
     page.set_viewport_size(PHONE)
