@@ -53,3 +53,24 @@
     }
   }, true);
 })();
+// Phones: the sidebar is an off-canvas menu (the ☰ button and the backdrop toggle it). The header's figures
+// collapse into one truncated line; the ⓘ button opens them all in a popover below the bar.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest("[data-menu-toggle]")) {
+      document.body.classList.toggle("menu-open");
+      return;
+    }
+    var more = ev.target.closest("[data-info-toggle]");
+    var info = document.getElementById("topbar-info");
+    if (!info) { return; }
+    if (more) {
+      var open = info.classList.toggle("expanded");
+      more.setAttribute("aria-expanded", open ? "true" : "false");
+    } else if (info.classList.contains("expanded") && !ev.target.closest("#topbar-info")) {
+      info.classList.remove("expanded");
+      document.querySelectorAll("[data-info-toggle]").forEach(function (b) { b.setAttribute("aria-expanded", "false"); });
+    }
+  });
+})();
