@@ -81,7 +81,7 @@ def test_review_journey(page, shot, cast):
 
     switch(page, cast.lr, "ops")
     page.goto(app_url)
-    page.click("button:has-text('贷审通过（待派发）')")
+    page.click("button:has-text('贷审通过')")
     assert "待派发" in page.content()
     shot(page, "review-4-ready")
     app = Application.objects.get()
