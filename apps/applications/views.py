@@ -50,14 +50,14 @@ def application_create(request, member_pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            from apps.members.services import consent_record
+            from apps.members.services import CONSENT_SCOPE, consent_record
 
             app = services.application_create(actor=request.user, member=member, product=d["product"],
                                               amount=d["amount"], term_months=d["term_months"],
                                               region=d["region_code"], purpose=d["purpose"],
                                               client_type=d["client_type"])
             consent_record(actor=request.user, member=member,
-                           scope=f"同意将身份信息及贷款资料提供给接收申请 {app.order_no} 的合作机构")
+                           scope=CONSENT_SCOPE.format(order_no=app.order_no))
         except ValidationError as exc:
             form.add_error(None, exc.messages[0])
         else:

@@ -89,7 +89,7 @@ class DisburseForm(forms.Form):
 
 
 class CannotLendForm(forms.Form):
-    reason = forms.CharField(label=_("无法操作原因"), max_length=300, error_messages=REQUIRED,
+    reason = forms.CharField(label=_("无法放款原因"), max_length=300, error_messages=REQUIRED,
                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("如：客户征信不符合本机构要求")}))
 
 

@@ -22,3 +22,15 @@ def case_get_for_user(*, user, pk: int) -> Case:
 
 def case_for_application(application) -> Case | None:
     return application.cases.select_related("institution", "unit", "officer").order_by("-id").first()
+
+
+def case_documents(*, case: Case) -> dict:
+    """What the institution may see of the client's files on its case: the application's documents and, when
+    the client's consent covers identity data, the ID photos; nothing once the institution gave the case up."""
+    from apps.members.services import consent_shares_identity
+
+    if case.status == Case.Status.CANNOT_LEND:
+        return {"documents": [], "id_photos": False}
+    app = case.application
+    return {"documents": list(app.documents.all()),
+            "id_photos": consent_shares_identity(member=app.member, order_no=app.order_no)}

@@ -11,4 +11,6 @@ inst_patterns = [
     path("cases/<int:pk>/signing/record/", views.case_record_signing, name="case_record_signing"),
     path("cases/<int:pk>/disburse/", views.case_disburse, name="case_disburse"),
     path("cases/<int:pk>/cannot-lend/", views.case_cannot_lend, name="case_cannot_lend"),
+    path("cases/<int:pk>/documents/<int:doc_pk>/", views.case_document, name="case_document"),
+    path("cases/<int:pk>/id-photo/<str:side>/", views.case_id_photo, name="case_id_photo"),
 ]

@@ -5,6 +5,7 @@ URL, calls one service and comes back to the case; a refused step shows the serv
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
 from apps.members.services import pii_shown
+from apps.common.files import private_response
 from apps.common.money import format_cny
 from apps.common.numbers import decimal_text
 from apps.common.views import list_context
@@ -81,7 +83,8 @@ def _detail(request, case: Case, bound: dict | None = None):
            for entry in case.log.select_related("actor")]
     return render(request, "cases/case_detail.html", {
         "case": case, "app": case.application, "member": case.application.member, "forms": forms, "log": log,
-        "settlement": settlement, "cm": case.application.cm, "annual_rate": decimal_text(case.annual_rate)})
+        "settlement": settlement, "cm": case.application.cm, "annual_rate": decimal_text(case.annual_rate),
+        "files": selectors.case_documents(case=case)})
 
 
 @area_view("cases.view_case")
@@ -89,6 +92,33 @@ def case_detail(request, pk: int):
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     pii_shown(actor=request.user, member=case.application.member, fields="id_number,mobile")  # shown in full
     return _detail(request, case)
+
+
+@area_view("cases.view_case")
+def case_document(request, pk: int, doc_pk: int):
+    """One of the application's documents, for the institution the client chose (its own case, still open or
+    done, not given up); every download is logged as a full view of the client's data."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    files = selectors.case_documents(case=case)
+    doc = next((d for d in files["documents"] if d.pk == doc_pk), None)
+    if doc is None:
+        raise Http404
+    pii_shown(actor=request.user, member=case.application.member, fields=f"document:{doc.pk}")
+    return private_response(doc.path)
+
+
+ID_PHOTOS = {"front": "id_photo_front", "back": "id_photo_back"}
+
+
+@area_view("cases.view_case")
+def case_id_photo(request, pk: int, side: str):
+    """The client's ID photo, only when the consent covers identity data; logged like the other full views."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    if side not in ID_PHOTOS or not selectors.case_documents(case=case)["id_photos"]:
+        raise Http404
+    member = case.application.member
+    pii_shown(actor=request.user, member=member, fields=ID_PHOTOS[side])
+    return private_response(getattr(member, ID_PHOTOS[side]))
 
 
 def run_step(request, form, call, done, *, success_url: str, rerender):

@@ -83,6 +83,15 @@ def consent_record(*, actor, member: Member, scope: str) -> Consent:
     return Consent.objects.create(member=member, scope=scope, recorded_by=actor)
 
 
+CONSENT_SCOPE = "同意将身份信息及贷款资料提供给接收申请 {order_no} 的合作机构"
+
+
+def consent_shares_identity(*, member: Member, order_no: str) -> bool:
+    """Whether the client agreed to give their identity data (ID photos included) to the institution that
+    receives the application ``order_no`` (the consent recorded when the application was created)."""
+    return member.consents.filter(scope__contains=order_no).filter(scope__contains="身份信息").exists()
+
+
 def pii_shown(*, actor, member: Member, fields: str) -> None:
     """Log a full view of a client's personal data by someone whose right to it another app established
     (e.g. the institution the client chose, on the case's page)."""

@@ -156,7 +156,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("button:has-text('确认/变更产品')")  # 确认贷款类型（产品）: the same product, confirmed
     said(page, f"已确认贷款类型（产品）：{PRODUCT}")
     assert f"确认贷款类型（产品）：{PRODUCT}" in page.content()
-    page.click("button:has-text('贷审通过（待派发）')")
+    page.click("button:has-text('贷审通过')")
     said(page, "派发中")
     snap("ops-lr-passed-dispatching")
     app.refresh_from_db()

@@ -64,6 +64,11 @@ def test_review_journey(page, shot, cast):
 
     switch(page, cast.lr, "ops")
     page.goto(app_url)
+    # each action that needs a reason has its own card with a labelled box; labels are actions, not statuses
+    assert page.get_by_label("贷审拒绝原因（必填）").is_visible()
+    assert page.locator("[data-testid=act-park]").inner_text() == "暂缓出方案"
+    assert page.locator("[data-testid=act-card-supplement]").get_by_label("需补充的资料（必填）").is_visible()
+    shot(page, "review-3a-review-bar")
     page.fill("input[name=missing]", "请补充近 6 个月银行流水")
     page.click("button:has-text('要求补充资料')")
     assert "待补充资料" in page.content()
@@ -81,7 +86,7 @@ def test_review_journey(page, shot, cast):
 
     switch(page, cast.lr, "ops")
     page.goto(app_url)
-    page.click("button:has-text('贷审通过（待派发）')")
+    page.click("button:has-text('贷审通过')")
     assert "待派发" in page.content()
     shot(page, "review-4-ready")
     app = Application.objects.get()

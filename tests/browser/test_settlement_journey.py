@@ -43,6 +43,9 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
 
     partner, case = chosen()
     order_no = case.application.order_no
+    from apps.members.services import CONSENT_SCOPE, consent_record
+
+    consent_record(actor=cast.cm, member=case.application.member, scope=CONSENT_SCOPE.format(order_no=order_no))
     page.on("dialog", lambda d: d.accept())
 
     # the platform keeps the institution's commission agreement: 1% of the loan, at least ¥300.00
@@ -68,12 +71,20 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     shot(page, "settlement-1-case-list")
     page.click(f"text={order_no}")
     shot(page, "settlement-1b-case-new")
+    # the client's documents (and ID photos, the client consented) are there to check, each downloadable
+    docs = page.locator("[data-testid=documents] a")
+    assert docs.count() == 2 + case.application.documents.count()
+    href = page.get_attribute(f"[data-testid=documents] a:has-text('{case.application.documents.first().name}')",
+                              "href")
+    got = page.request.get(page.base + href)
+    assert got.status == 200 and got.headers["content-type"] == "image/png"
     page.select_option("#id_officer", str(partner.user.pk))
     page.click("[data-testid=allocate]")
     said(page, "已分配给")
     page.fill("#id_note", "资料齐全，开始审核")
     page.click("[data-testid=review]")
     said(page, "已开始审核")
+    assert page.locator("[data-testid=cannot-lend]").inner_text() == "标记无法放款"
     at = timezone.localtime()  # the signing is recorded right after: not before the booked time
     page.fill("#id_at", at.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_place", "南山区科技园营业部")

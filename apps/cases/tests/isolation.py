@@ -61,4 +61,24 @@ def b_case(c) -> Case:
 
 
 FOREIGN = {name: (lambda c: {"pk": b_case(c).pk}) for name in CASE_URLS}
+
+
+def _b_document(c) -> dict:
+    """B's case with a document of its application (a real stored file), which A must not download."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.applications.models import Document
+    from apps.common.files import private_save
+    from tests.fixtures.files import PNG
+
+    case = b_case(c)
+    doc = case.application.documents.first() or Document.objects.create(
+        application=case.application, name="身份证", size=len(PNG), uploaded_by=c.cm,
+        path=private_save(SimpleUploadedFile("x.png", PNG, content_type="image/png"),
+                          folder=f"applications/{case.application_id}"))
+    return {"pk": case.pk, "doc_pk": doc.pk}
+
+
+FOREIGN["inst:case_document"] = _b_document
+FOREIGN["inst:case_id_photo"] = lambda c: {"pk": b_case(c).pk, "side": "front"}
 FOREIGN_DEFAULT_OK: set[str] = set()
