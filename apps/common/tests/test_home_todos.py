@@ -164,3 +164,23 @@ def test_settlement_steps_go_to_the_role_that_takes_them(client, cast, login):
         assert steps & set(got) == titles, user.username
         for t in titles:
             assert got[t].value == 0 and client.get(got[t].link).status_code == 200
+
+
+def test_institution_home_query_count_does_not_grow_with_rows(client, cast, login, partners, ready_app,
+                                                               django_assert_num_queries, books_balance):
+    ps = partners(3)
+    dispatch.dispatch_start(application_id=ready_app().pk)
+    user = ps[0].user
+    login(user, "inst")
+    client.get("/inst/")
+    # session user, offers (count and nearest deadline), lost cases, cases, settlements, complaints, ranking, and
+    # the header figures (margin position, parameters, lost cases)
+    with django_assert_num_queries(10):
+        client.get("/inst/")
+    for _ in range(2):
+        dispatch.dispatch_start(application_id=ready_app().pk)
+    client.get("/inst/")
+    with django_assert_num_queries(10):
+        got = cards(client, "inst")
+    assert got["待受理派单"].value == 3
+    books_balance()
