@@ -25,4 +25,4 @@ def inst_cards(request):
     if request.user.has_perm("cases.handle_case"):
         cards += [todo("signing", _("待面签案件"), _("面签后记录签约"), 13),
                   todo("signed", _("已面签待放款"), _("放款后记录放款"), 14)]
-    return cards + [Card(_("在办案件"), counts["open"], link, order=12)]
+    return cards + [Card(_("在办案件"), counts["open"], link, order=15)]
