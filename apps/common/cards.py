@@ -14,15 +14,17 @@ class Card:
     note: str = ""
     tone: str = ""  # "" | warning | danger | success
     order: int = 50
+    query: str = ""  # the filter of the linked list, e.g. "status=draft"
 
     @property
     def link(self) -> str:
         from django.urls import NoReverseMatch, reverse
 
         try:
-            return reverse(self.url_name) if self.url_name else ""
+            url = reverse(self.url_name) if self.url_name else ""
         except NoReverseMatch:
             return ""
+        return f"{url}?{self.query}" if url and self.query else url
 
 
 def cards_for(request) -> list[Card]:
