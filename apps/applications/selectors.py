@@ -20,6 +20,14 @@ QUEUES = {
                    | Q(status=Status.CS_REJECTED)),
 }
 
+# The statuses each queue can hold (its status filter offers only these); None: any status.
+_CLOSED = {"completed", "lr_rejected", "withdrawn"}
+QUEUE_STATUSES = {
+    "mine": None, "team": None,
+    "cs": {Status.CS_REVIEW}, "lr": {Status.LR_REVIEW, Status.PENDING_PLAN}, "arbitration": {Status.CS_REJECTED},
+    "supervisor": {code for code in Status.values if code not in _CLOSED},
+}
+
 
 def application_list_for_user(*, user) -> QuerySet:
     """Applications the user may see: customer managers their own, team leaders their team's, review

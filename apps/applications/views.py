@@ -24,7 +24,7 @@ def _queue(request, queue: str):
     title, perm, _cond = selectors.QUEUES[queue]
     if not request.user.has_perm(perm):
         raise PermissionDenied(perm)
-    form = QueueFilter(request.GET or None, user=request.user)
+    form = QueueFilter(request.GET or None, user=request.user, statuses=selectors.QUEUE_STATUSES[queue])
     qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
     # unfiltered, the total comes from the status tally instead of a COUNT over the queue
     # (kept on the request: the top bar's badges read the same sums)

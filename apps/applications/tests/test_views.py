@@ -177,3 +177,23 @@ def test_supplement_request_and_resubmit_through_the_pages(client, cast, login, 
     assert "操作成功：重新提交" in resp.content.decode()
     assert Application.objects.get(pk=app.pk).status == Status.CS_REVIEW
     assert "书面说明：用于采购原材料" in client.get(f"/ops/applications/{app.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("who,queue,offered", [
+    ("cs", "cs", ["cs_review"]), ("lr", "lr", ["lr_review", "pending_plan"]), ("lr", "arbitration", ["cs_rejected"]),
+])
+def test_a_queue_status_filter_offers_only_the_statuses_it_holds(client, cast, login, who, queue, offered):
+    """Issue 19 §8: no 草稿 or 已完成 to pick in 客服审核; my own applications can be in any status."""
+    import re
+
+    def options(url):
+        html = client.get(url).content.decode()
+        select = re.search(r'<select name="status".*?</select>', html, re.S).group(0)
+        return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
+
+    login(getattr(cast, who))
+    assert options(f"/ops/queues/{queue}/") == offered
+    client.post("/ops/logout/")
+    login(cast.cm)
+    mine = options("/ops/queues/mine/")
+    assert "draft" in mine and "cs_review" in mine and "completed" in mine
