@@ -197,3 +197,20 @@ def test_a_queue_status_filter_offers_only_the_statuses_it_holds(client, cast, l
     login(cast.cm)
     mine = options("/ops/queues/mine/")
     assert "draft" in mine and "cs_review" in mine and "completed" in mine
+
+
+def test_the_application_breadcrumb_includes_its_list(client, cast, login, draft):
+    """Issue 19 §8: 工作台 / <the viewer's queue holding it> / order number."""
+    import re
+
+    def crumbs(user, url):
+        client.post("/ops/logout/")
+        login(user)
+        nav = re.search(r'<ol class="breadcrumb">(.*?)</ol>', client.get(url).content.decode(), re.S).group(1)
+        return re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+
+    app = draft()
+    services.application_submit(actor=cast.cm, application_id=app.pk)
+    url = f"/ops/applications/{app.pk}/"
+    assert crumbs(cast.cs, url)[-1] == ("/ops/queues/cs/", "客服审核")
+    assert crumbs(cast.cm, url)[-1] == ("/ops/queues/mine/", "我的申请")
