@@ -6,23 +6,29 @@ from .services import institution_role, organization_create, platform_role, user
 
 DEMO_PASSWORD = "shuyin-demo-2026"
 
-PLATFORM_UNITS = [("shuyin-customer", "客户部"), ("shuyin-risk", "风控部"), ("shuyin-ops", "运营部"), ("shuyin-it", "信息技术部")]
+# 数银's departments: each user sits in the unit that does its role's work.
+PLATFORM_UNITS = [("shuyin-customer", "客户部"), ("shuyin-risk", "审核部"), ("shuyin-business", "业务部"),
+                  ("shuyin-settlement", "结算部"), ("shuyin-complaints", "投诉处理中心"), ("shuyin-it", "信息技术部")]
 
 # username, real name, unit, role, superior, mobile
 PLATFORM_USERS = [
-    ("admin", "系统管理员", "shuyin-it", "sysadmin", None, "13900000001"),
-    ("tl1", "赵组长", "shuyin-customer", "cm_leader", None, "13900000010"),
-    ("cm1", "钱经理", "shuyin-customer", "cm", "tl1", "13900000011"),
-    ("cm2", "孙经理", "shuyin-customer", "cm", "tl1", "13900000012"),
-    ("lrs1", "周主管", "shuyin-risk", "lr_supervisor", None, "13900000020"),
-    ("cs1", "李客服", "shuyin-risk", "cs", "lrs1", "13900000021"),
-    ("lr1", "吴贷审", "shuyin-risk", "lr", "lrs1", "13900000022"),
-    ("bd1", "郑业务", "shuyin-ops", "business_dept", None, "13900000030"),
-    ("of1", "王跟单", "shuyin-ops", "of", "bd1", "13900000031"),
-    ("fo1", "刘雨桐", "shuyin-ops", "of_clerk", "of1", "13900000034"),
-    ("st1", "冯结算", "shuyin-ops", "settlement_clerk", "bd1", "13900000032"),
-    ("cc1", "陈投诉", "shuyin-ops", "complaint_center", "bd1", "13900000033"),
+    ("admin", "何志强", "shuyin-it", "sysadmin", None, "13900000001"),
+    ("tl1", "赵明辉", "shuyin-customer", "cm_leader", None, "13900000010"),
+    ("cm1", "钱晓峰", "shuyin-customer", "cm", "tl1", "13900000011"),
+    ("cm2", "孙丽娟", "shuyin-customer", "cm", "tl1", "13900000012"),
+    ("lrs1", "周文涛", "shuyin-risk", "lr_supervisor", None, "13900000020"),
+    ("cs1", "李婷婷", "shuyin-risk", "cs", "lrs1", "13900000021"),
+    ("lr1", "吴建平", "shuyin-risk", "lr", "lrs1", "13900000022"),
+    ("bd1", "郑国华", "shuyin-business", "business_dept", None, "13900000030"),
+    ("of1", "王海燕", "shuyin-business", "of", "bd1", "13900000031"),
+    ("fo1", "刘雨桐", "shuyin-business", "of_clerk", "of1", "13900000034"),
+    ("st1", "冯佳怡", "shuyin-settlement", "settlement_clerk", "bd1", "13900000032"),
+    ("cc1", "陈思远", "shuyin-complaints", "complaint_center", "bd1", "13900000033"),
 ]
+
+# Each demo institution's people: (admin, officer) real names; inst1's 南山支行 has its own officer.
+INSTITUTION_PEOPLE = {"inst1": ("林志远", "黄晓东"), "inst2": ("沈慧敏", "蒋文斌"), "inst3": ("罗建军", "唐雪梅")}
+INST1_SUB_OFFICER = "许晨"
 
 # code, name, region code (district), credit code
 INSTITUTIONS = [
@@ -61,20 +67,22 @@ def seed() -> list[str]:
     for idx, (code, name, region_code, credit) in enumerate(INSTITUTIONS, start=1):
         inst = Organization.objects.filter(code=code).first() or organization_create(
             code=code, name=name, kind=Organization.Kind.INSTITUTION, region=_region(region_code),
-            credit_code=credit, contact_name=f"机构{idx}联系人", contact_phone=f"0755-8800000{idx}")
+            credit_code=credit, contact_name=INSTITUTION_PEOPLE[code][0],
+            contact_phone=f"0755-8800000{idx}")
+        admin_name, officer_name = INSTITUTION_PEOPLE[code]
         if inst.follower_id is None:
             Organization.objects.filter(pk=inst.pk).update(follower=users["of1"])
-        admin, new = _user(f"{code}_admin", f"{code}管理员", inst, [institution_role(inst, "inst_admin")],
+        admin, new = _user(f"{code}_admin", admin_name, inst, [institution_role(inst, "inst_admin")],
                            mobile=f"1370000{idx:02d}01")
         created += [admin.username] if new else []
-        op, new = _user(f"{code}_op1", f"{code}业务员", inst, [institution_role(inst, "inst_officer")],
+        op, new = _user(f"{code}_op1", officer_name, inst, [institution_role(inst, "inst_officer")],
                         superior=admin, mobile=f"1370000{idx:02d}02")
         created += [op.username] if new else []
         if code == "inst1":
             sub = Organization.objects.filter(code="inst1-sub").first() or organization_create(
                 code="inst1-sub", name="深圳前海信贷南山支行", kind=Organization.Kind.INSTITUTION, parent=inst,
                 region=_region("440305"))
-            sub_op, new = _user("inst1_sub_op1", "南山支行业务员", sub, [institution_role(inst, "inst_viewer")],
+            sub_op, new = _user("inst1_sub_op1", INST1_SUB_OFFICER, sub, [institution_role(inst, "inst_viewer")],
                                 mobile="13700000103")
             created += [sub_op.username] if new else []
     return created

@@ -13,12 +13,17 @@ from apps.regions.models import Region
 
 from . import services
 
+# Where the demo clients live (by district) and what they borrow for, as a 客户经理 would write it.
+ADDRESSES = {"440305": "广东省深圳市南山区科技园南路 18 号", "440306": "广东省深圳市宝安区新安街道创业二路 66 号",
+             "330106": "浙江省杭州市西湖区文三路 259 号", "510104": "四川省成都市锦江区红星路三段 1 号"}
+PURPOSES = {"mortgage": "购置首套住房", "car": "购买家用汽车", "credit": "装修及家庭消费", "business": "门店进货周转"}
+
 CLIENTS = [  # name, id first 17, mobile, product, amount, district, stop at
-    ("刘一", "44030519850312001", "13600000001", "mortgage", "800000", "440305", "cs_review"),
-    ("陈二", "44030619900520002", "13600000002", "car", "150000", "440306", "lr_review"),
-    ("张三", "33010619880808003", "13600000003", "credit", "50000", "330106", "supplement"),
-    ("李四", "51010419920101004", "13600000004", "business", "1200000", "510104", "ready"),
-    ("王五", "44030519950615005", "13600000005", "credit", "30000", "440305", "draft"),
+    ("刘建军", "44030519850312001", "13600000001", "mortgage", "800000", "440305", "cs_review"),
+    ("陈美玲", "44030619900520002", "13600000002", "car", "150000", "440306", "lr_review"),
+    ("张伟", "33010619880808003", "13600000003", "credit", "50000", "330106", "supplement"),
+    ("李秀英", "51010419920101004", "13600000004", "business", "1200000", "510104", "ready"),
+    ("王磊", "44030519950615005", "13600000005", "credit", "30000", "440305", "draft"),
 ]
 
 
@@ -40,12 +45,12 @@ def seed() -> list[str]:
             continue
         cm = users["cm1"] if i % 2 == 0 else users["cm2"]
         member = members.member_register(actor=cm, real_name=name, id_number=number, mobile=mobile,
-                                         address="演示地址", client_type="individual", id_photo_front=_png(),
+                                         address=ADDRESSES[district], client_type="individual", id_photo_front=_png(),
                                          id_photo_back=_png())
         member = members.member_decide(actor=users["cs1"], member_id=member.pk, approve=True)
         product = Product.objects.get(code=product_code)
         app = services.application_create(actor=cm, member=member, product=product, amount=amount, term_months=24,
-                                          region=Region.objects.get(code=district), purpose="演示申请",
+                                          region=Region.objects.get(code=district), purpose=PURPOSES[product_code],
                                           client_type="individual")
         created.append(app.order_no)
         if stop == "draft":

@@ -11,7 +11,7 @@ from apps.products.models import Product
 from apps.regions.models import Region
 
 from .models import Status
-from .visibility import sees_settlement_steps, status_choices, status_filter
+from .visibility import SETTLEMENT_STEPS, sees_settlement_steps, status_choices, status_filter
 
 
 class DistrictChoiceField(forms.ModelChoiceField):
@@ -77,10 +77,16 @@ class QueueFilter(forms.Form):
     date_from = TypedDateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = TypedDateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, statuses=None, **kwargs):
+        """``statuses``: the statuses the queue can hold; the status filter offers only those (None: all)."""
         super().__init__(*args, **kwargs)
         self.steps = sees_settlement_steps(user)
-        self.fields["status"].choices = [("", _("全部"))] + status_choices(steps=self.steps)
+        choices = status_choices(steps=self.steps)
+        if statuses is not None:
+            choices = [(code, label) for code, label in choices
+                       if code in statuses or (code == Status.SETTLING and not self.steps
+                                               and statuses & set(SETTLEMENT_STEPS))]
+        self.fields["status"].choices = [("", _("全部"))] + choices
 
     def narrows(self) -> bool:
         """Whether a filter is set (an invalid form filters nothing, see ``apply``)."""

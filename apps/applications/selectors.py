@@ -11,13 +11,21 @@ QUEUES = {
     # name: (title, permission code, filter)
     "mine": ("我的申请", "applications.submit_application", Q()),
     "team": ("团队申请", "applications.view_team", Q()),
-    "cs": ("客服审核队列", "applications.review_cs", Q(status=Status.CS_REVIEW)),
-    "lr": ("贷审审核队列", "applications.review_lr", Q(status__in=[Status.LR_REVIEW, Status.PENDING_PLAN])),
+    "cs": ("客服审核", "applications.review_cs", Q(status=Status.CS_REVIEW)),
+    "lr": ("贷审审核", "applications.review_lr", Q(status__in=[Status.LR_REVIEW, Status.PENDING_PLAN])),
     # 客服拒绝 waits for 贷审's arbitration ("是否合理"): its own queue, counted in the top bar
     "arbitration": ("待仲裁", "applications.arbitrate", Q(status=Status.CS_REJECTED)),
-    "supervisor": ("主管队列（人工干预/仲裁）", "applications.supervise_review",
+    "supervisor": ("主管队列", "applications.supervise_review",
                    Q(manual_intervention=True) & ~Q(status__in=["completed", "lr_rejected", "withdrawn"])
                    | Q(status=Status.CS_REJECTED)),
+}
+
+# The statuses each queue can hold (its status filter offers only these); None: any status.
+_CLOSED = {"completed", "lr_rejected", "withdrawn"}
+QUEUE_STATUSES = {
+    "mine": None, "team": None,
+    "cs": {Status.CS_REVIEW}, "lr": {Status.LR_REVIEW, Status.PENDING_PLAN}, "arbitration": {Status.CS_REJECTED},
+    "supervisor": {code for code in Status.values if code not in _CLOSED},
 }
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ def _queue(request, queue: str):
     title, perm, _cond = selectors.QUEUES[queue]
     if not request.user.has_perm(perm):
         raise PermissionDenied(perm)
-    form = QueueFilter(request.GET or None, user=request.user)
+    form = QueueFilter(request.GET or None, user=request.user, statuses=selectors.QUEUE_STATUSES[queue])
     qs = form.apply(selectors.queue_for_user(user=request.user, queue=queue))
     # unfiltered, the total comes from the status tally instead of a COUNT over the queue
     # (kept on the request: the top bar's badges read the same sums)
@@ -78,6 +79,15 @@ def application_detail(request, pk: int):
     return pagecache.serve(request, *_detail_page(pk), lambda extra: _application_detail(request, pk, extra))
 
 
+def _list_level(user, app) -> tuple[str, str] | None:
+    """The breadcrumb's list level for an application: the queue of the viewer's that holds it (a specific review
+    queue before 我的申请/团队申请), as (title, queue name)."""
+    held = [q for q, (_t, perm, _c) in selectors.QUEUES.items() if user.has_perm(perm)]
+    fitting = [q for q in held if (selectors.QUEUE_STATUSES[q] or ()) and app.status in selectors.QUEUE_STATUSES[q]]
+    fitting += [q for q in held if selectors.QUEUE_STATUSES[q] is None]
+    return (selectors.QUEUES[fitting[0]][0], reverse(f"ops:queue_{fitting[0]}")) if fitting else None
+
+
 def _application_detail(request, pk: int, extra: dict):
     app = selectors.application_get_for_user(user=request.user, pk=pk)
     actions = [(name, services.ACTIONS[name][1], services.ACTIONS[name][3])
@@ -104,6 +114,7 @@ def _application_detail(request, pk: int, extra: dict):
     # the institutions still pending, each with its own deadline (only while the dispatch runs)
     ctx["dispatch_pending"] = list(last.candidates.filter(status="offered").select_related("institution")
                                    .order_by("deadline", "pk")) if last and last.status == "running" else []
+    ctx["list_level"] = _list_level(request.user, app)
     return render(request, "applications/application_detail.html", ctx)
 
 

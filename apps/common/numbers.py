@@ -17,3 +17,11 @@ def percent_text(value, places: int = 2) -> str:
         return "-"
     pct = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
     return f"{decimal_text(pct)}%"
+
+
+def score_text(value) -> str:
+    """A dispatch score (综合评分 and its parts) as every page shows it: two decimals, 62.1479 → "62.15";
+    None or "" → "-"."""
+    if value is None or value == "":
+        return "-"
+    return f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"

@@ -1,6 +1,6 @@
 """Demo dispatch profiles: the three demo institutions serve every active product and client type in the
 provinces of the demo applications, so the application that reaches 待派发 in the demo is dispatched. One more
-demo client (赵六, cm1's) is dispatched and accepted by one institution while the other offers are still open
+demo client (赵文博, cm1's) is dispatched and accepted by one institution while the other offers are still open
 (each with its own 24 hours): cm1 can record the client's choice now, or wait for more acceptances."""
 from apps.accounts.models import Organization, User
 from apps.members.models import ClientType
@@ -34,12 +34,12 @@ def seed() -> list[str]:
     return created
 
 
-OPEN_DEMO = ("赵六", "44030519870909006", "13600000006")
+OPEN_DEMO = ("赵文博", "44030519870909006", "13600000006")
 
 
 def _one_accepted_others_open() -> list[str]:
     from apps.applications import services as review
-    from apps.applications.demo import _png  # a real (decodable) scan: uploads are checked by content
+    from apps.applications.demo import ADDRESSES, PURPOSES, _png  # a real (decodable) scan: uploads are checked
     from apps.common.validators import resident_id_check_char
     from apps.members import services as members
     from apps.members.models import Member
@@ -53,12 +53,12 @@ def _one_accepted_others_open() -> list[str]:
     if len(users) < 3 or product is None or Member.objects.filter(id_number=number).exists():
         return []
     cm = users["cm1"]
-    member = members.member_register(actor=cm, real_name=name, id_number=number, mobile=mobile, address="演示地址",
-                                     client_type="individual",
+    member = members.member_register(actor=cm, real_name=name, id_number=number, mobile=mobile,
+                                     address=ADDRESSES["440305"], client_type="individual",
                                      id_photo_front=_png(), id_photo_back=_png())
     member = members.member_decide(actor=users["cs1"], member_id=member.pk, approve=True)
     app = review.application_create(actor=cm, member=member, product=product, amount="80000", term_months=12,
-                                    region=Region.objects.get(code="440305"), purpose="演示：一家已受理，其余仍在受理中",
+                                    region=Region.objects.get(code="440305"), purpose=PURPOSES["credit"],
                                     client_type="individual")
     for doc in product.checklist:
         review.document_add(actor=cm, application_id=app.pk, name=doc, upload=_png())

@@ -16,14 +16,11 @@ def _pdf(template: str, context: dict) -> bytes:
 
 
 def statement_pdf(s: Settlement) -> bytes:
-    from apps.common.numbers import decimal_text
-
     from .services import terms_text
 
     adjustment = s.adjustments.filter(status="approved").select_related("decided_by").first()
     return _pdf("settlement/statement_pdf.html", {
-        "s": s, "app": s.application, "case": s.case, "terms": terms_text(s), "adjustment": adjustment,
-        "rate_percent": decimal_text(s.rate * 100 if s.rate is not None else None)})
+        "s": s, "app": s.application, "case": s.case, "terms": terms_text(s), "adjustment": adjustment})
 
 
 def monthly_pdf(institution, year: int, month: int) -> bytes:

@@ -13,6 +13,7 @@ from apps.applications.services import status_apply
 from apps.common import clock
 from apps.common.db import retry_on_conflict
 from apps.common.money import to_money
+from apps.common.numbers import percent_text
 from apps.common.params import params_get_many
 from apps.dispatch import stats
 from apps.dispatch.services import candidate_release, institution_users
@@ -121,7 +122,7 @@ def terms_text(s: Settlement) -> str:
     if s.basis == "fixed":
         figure = f"固定佣金 {s.fixed_amount if s.fixed_amount is not None else s.commission:,.2f} 元"
     else:
-        figure = f"费率 {(s.rate * 100).normalize():f}%"
+        figure = f"费率 {percent_text(s.rate)}"
     source = (f"佣金协议 {s.agreement.number}（{s.agreement.valid_from:%Y-%m-%d} 起"
               + (f"至 {s.agreement.valid_to:%Y-%m-%d}）" if s.agreement.valid_to else "，长期有效）")
               if s.agreement_id else "产品默认条款")

@@ -21,7 +21,6 @@ from apps.accounts.models import DataScope, Organization
 from apps.accounts.permissions import area_view
 from apps.accounts.selectors import user_data_scope
 from apps.cases.views import flash_hidden_errors, run_step
-from apps.common.numbers import decimal_text
 from apps.common import clock
 from apps.common.files import private_response, private_save
 from apps.common.money import format_cny
@@ -111,7 +110,6 @@ def _detail(request, s: Settlement, bound: dict | None = None):
         "overdue_days": _overdue_days(s, clock.today()), "ratings_visible": services.ratings_visible_to(s),
         "my_rating": ratings.get(side), "their_rating": ratings.get(next(k for k in Rating.Side.values if k != side)),
         "rate_form": bound.get("rate") or RatingForm(),
-        "rate_percent": decimal_text(s.rate * 100 if s.rate is not None else None),
         "terms": services.terms_text(s) if s.basis else "",
     }
     if area == "inst":

@@ -33,3 +33,27 @@ def test_seed_demo_is_idempotent_and_complete():
     versions = list(Agreement.objects.filter(institution__code="inst1").order_by("valid_from"))
     assert len(versions) == 2 and versions[0].valid_to is not None and versions[1].valid_to is None
     assert AgreementLog.objects.count() == 3  # two versions added, the first ended by the second
+
+
+def test_demo_people_have_real_names_and_sit_in_the_unit_of_their_work():
+    """Issue 19 §11: display names are people's names (not "inst1管理员"), and each 数银 user's unit fits the role."""
+    import re
+
+    from apps.members.models import Member
+
+    call_command("seed_demo")
+    people = list(User.objects.select_related("organization").prefetch_related("roles"))
+    names = [u.real_name for u in people] + list(Member.objects.values_list("real_name", flat=True))
+    role_words = re.compile(r"管理员|业务员|经理|组长|主管|客服|贷审|跟单|结算|投诉|联系人|演示|[A-Za-z0-9]|[一二三四五六]$")
+    assert [n for n in names if not re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) or role_words.search(n)] == []
+    assert len(set(names)) == len(names)  # every person is someone else
+    fitting = {"客户经理": "客户部", "客户组长": "客户部", "客服": "审核部", "贷审": "审核部", "贷审主管": "审核部",
+               "业务部": "业务部", "跟单经理": "业务部", "跟单员": "业务部", "结算员": "结算部",
+               "投诉处理": "投诉处理中心", "系统管理员": "信息技术部"}
+    platform = [u for u in people if u.organization.kind == Organization.Kind.PLATFORM]
+    assert {u.username for u in platform} >= {"admin", "cm1", "cs1", "lr1", "bd1", "of1", "fo1", "st1", "cc1"}
+    for user in platform:
+        for role in user.roles.all():
+            assert user.organization.name == fitting[role.name], (user.username, role.name, user.organization.name)
+    assert {o.contact_name for o in Organization.objects.filter(code__in=["inst1", "inst2", "inst3"])} == {
+        User.objects.get(username=f"inst{i}_admin").real_name for i in (1, 2, 3)}

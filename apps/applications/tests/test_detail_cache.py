@@ -124,7 +124,7 @@ def test_unread_messages_and_queue_badges_are_live_on_a_cached_page(client, cast
     assert re.search(r'unread-badge">(\d+)<', after).group(1) == str(unread + 1)
     services.application_submit(actor=cast.cm, application_id=draft().pk)  # a second application waits for 客服
     after = client.get(url).content.decode()
-    badge = re.search(r'客服审核队列 <span class="badge text-bg-danger">(\d+)</span>', after)
+    badge = re.search(r'客服审核 <span class="badge text-bg-danger">(\d+)</span>', after)
     assert badge and badge.group(1) == "2"
 
 

@@ -177,3 +177,40 @@ def test_supplement_request_and_resubmit_through_the_pages(client, cast, login, 
     assert "操作成功：重新提交" in resp.content.decode()
     assert Application.objects.get(pk=app.pk).status == Status.CS_REVIEW
     assert "书面说明：用于采购原材料" in client.get(f"/ops/applications/{app.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("who,queue,offered", [
+    ("cs", "cs", ["cs_review"]), ("lr", "lr", ["lr_review", "pending_plan"]), ("lr", "arbitration", ["cs_rejected"]),
+])
+def test_a_queue_status_filter_offers_only_the_statuses_it_holds(client, cast, login, who, queue, offered):
+    """Issue 19 §8: no 草稿 or 已完成 to pick in 客服审核; my own applications can be in any status."""
+    import re
+
+    def options(url):
+        html = client.get(url).content.decode()
+        select = re.search(r'<select name="status".*?</select>', html, re.S).group(0)
+        return [v for v in re.findall(r'<option value="([^"]*)"', select) if v]
+
+    login(getattr(cast, who))
+    assert options(f"/ops/queues/{queue}/") == offered
+    client.post("/ops/logout/")
+    login(cast.cm)
+    mine = options("/ops/queues/mine/")
+    assert "draft" in mine and "cs_review" in mine and "completed" in mine
+
+
+def test_the_application_breadcrumb_includes_its_list(client, cast, login, draft):
+    """Issue 19 §8: 工作台 / <the viewer's queue holding it> / order number."""
+    import re
+
+    def crumbs(user, url):
+        client.post("/ops/logout/")
+        login(user)
+        nav = re.search(r'<ol class="breadcrumb">(.*?)</ol>', client.get(url).content.decode(), re.S).group(1)
+        return re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+
+    app = draft()
+    services.application_submit(actor=cast.cm, application_id=app.pk)
+    url = f"/ops/applications/{app.pk}/"
+    assert crumbs(cast.cs, url)[-1] == ("/ops/queues/cs/", "客服审核")
+    assert crumbs(cast.cm, url)[-1] == ("/ops/queues/mine/", "我的申请")

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from apps.common.money import format_cny
-from apps.common.numbers import percent_text
+from apps.common.numbers import decimal_text, percent_text, score_text
 from apps.common.pagecache import DRAWING
 from apps.common.validators import mask_id, mask_mobile
 
@@ -21,6 +21,18 @@ def yuan(value):
 def percent(value, places=2):
     """0.012 → 1.2% (see ``apps.common.numbers.percent_text``)."""
     return percent_text(value, places)
+
+
+@register.filter
+def score(value):
+    """A dispatch score to two decimals, the same on every page (see ``apps.common.numbers.score_text``)."""
+    return score_text(value)
+
+
+@register.filter
+def plain(value):
+    """A decimal as typed, without trailing zeros: 4.350 → 4.35 (see ``apps.common.numbers.decimal_text``)."""
+    return decimal_text(value)
 
 
 @register.filter

@@ -199,14 +199,14 @@ def test_demo_data_shows_one_acceptance_with_offers_still_open(db):
     from apps.applications.models import Application
 
     call_command("seed_demo")
-    app = Application.objects.get(member__real_name="赵六")
+    app = Application.objects.get(member__real_name="赵文博")
     d = Dispatch.objects.get(application=app)
     assert app.status == AppStatus.AWAITING_CHOICE and app.cm.username == "cm1"
     assert d.status == Dispatch.Status.RUNNING and d.accepted_count == 1 and d.choice_deadline is not None
     pending = list(d.candidates.filter(status=C.OFFERED))
     assert pending and all(c.deadline == c.offered_at + timedelta(hours=24) for c in pending)
     call_command("seed_demo")  # idempotent
-    assert Application.objects.filter(member__real_name="赵六").count() == 1
+    assert Application.objects.filter(member__real_name="赵文博").count() == 1
 
 
 def test_pages_list_each_pending_institution_with_its_own_deadline(client, cast, login, partners, ready_app,

@@ -227,6 +227,9 @@ def test_statement_pdf_contains_the_figures(cast, chosen):
     for expected in ["结算单", s.number, case.application.order_no, "50,000.00", "500.00", "HT-2026-001",
                      "产品默认条款", "佣金金额确认", "T_FO"]:
         assert expected in text, expected
+    # rates as the pages show them: the commission rate through the ``percent`` filter, the loan rate as typed
+    assert s.rate == Decimal("0.01") and "放款金额 × 1%" in text and "费率 1%" in text and "× 0.0" not in text
+    assert "12 个月 / 6.5%" in text and "6.500" not in text
     today = clock.today()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(monthly_pdf(partner.org, today.year,
                                                                                today.month))).pages)
