@@ -258,9 +258,9 @@ class InstitutionEditForm(forms.ModelForm):
 # ---- 资料修改 (机构后台 二.4) ----
 from django.core.validators import RegexValidator  # noqa: E402
 
-phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$",
+phone_validator = RegexValidator(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$",
                                  _("请填写 11 位手机号或带区号的固定电话，如 0755-86001234"))
-account_no_validator = RegexValidator(r"^\d{8,30}$", _("银行账号应为 8–30 位数字，请勿包含空格。"))
+account_no_validator = RegexValidator(r"^[0-9]{8,30}$", _("银行账号应为 8–30 位数字，请勿包含空格。"))
 
 
 class InstitutionDetailsForm(forms.Form):
@@ -275,14 +275,14 @@ class InstitutionDetailsForm(forms.Form):
                              help_text=_("区域内业务水平排名按所在城市和省份计算"))
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False, validators=[phone_validator])
+    contact_phone = AsciiCharField(label=_("联系电话"), max_length=30, required=False, validators=[phone_validator])
     head_mobile = MobileField(label=_("负责人手机号"), required=False)
     refund_bank_name = forms.CharField(label=_("退款开户银行"), max_length=100, required=False,
                                        help_text=_("如：招商银行深圳分行营业部"))
     refund_account_name = forms.CharField(label=_("退款账户名"), max_length=100, required=False,
                                           help_text=_("须与机构名称一致"))
-    refund_account_no = forms.CharField(label=_("退款银行账号"), max_length=32, required=False,
-                                        validators=[account_no_validator])
+    refund_account_no = AsciiCharField(label=_("退款银行账号"), max_length=32, required=False,
+                                       validators=[account_no_validator])
 
     def __init__(self, *args, organization: Organization, **kwargs):
         self.organization = organization
