@@ -320,7 +320,7 @@ class World:
                 bad.append(f"dispatch {d_id} ({d['status']}): {r['open']} open rounds")
             if r["refilled"] != fired[d_id]:
                 bad.append(f"dispatch {d_id}: {fired[d_id]} round timers fired, {r['refilled']} rounds closed by them")
-            if e["end"] != (1 if d["status"] == D.FAILED else 0):
+            if e["end"] != (0 if d["status"] == D.RUNNING else 1):  # the offering phase ends once, however
                 bad.append(f"dispatch {d_id} ({d['status']}): {e['end']} end events")
             if (d_id in lapsed_choice) != (d["status"] == D.LAPSED) or e["choice"] != (d["status"] == D.LAPSED):
                 bad.append(f"dispatch {d_id} ({d['status']}): choice lapse events {e['choice']}")
