@@ -16,6 +16,7 @@ from .validators import fold_fullwidth, mask_id
 
 CODE = r"^[0-9A-Z]*$"     # ID numbers, credit codes: digits and upper-case letters
 DIGITS = r"^[0-9]*$"      # mobile numbers
+REFERENCE = r"^[ -~]*$"   # references typed by a person (bank transfer numbers): printable ASCII
 _CODE, _DIGITS = re.compile(CODE), re.compile(DIGITS)
 
 
@@ -126,3 +127,19 @@ def identity_recheck() -> list[dict]:
         normalise_members(Member)
         normalise_organizations(Organization)
     return identity_conflicts()
+
+
+def normalise_references(model, column: str) -> None:
+    """Fold full-width characters of a typed reference column (bank transfer numbers) stored before the ASCII
+    rule. A value that is still not printable ASCII stops the migration with the rows named: such a reference was
+    typed in words, and only a person who has the bank statement can say what it should read."""
+    pattern, bad = re.compile(REFERENCE), []
+    for pk, value in model.objects.exclude(**{f"{column}__regex": REFERENCE}).values_list("pk", column):
+        folded = fold_fullwidth(value).strip()
+        if pattern.match(folded):
+            model.objects.filter(pk=pk).update(**{column: folded})
+        else:
+            bad.append(pk)
+    if bad:
+        raise RuntimeError(f"{model._meta.label}.{column}: rows {bad} hold references that cannot be made ASCII; "
+                           f"correct them by hand from the bank statement, then migrate again")

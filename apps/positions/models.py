@@ -189,7 +189,9 @@ class Recharge(models.Model):
         verbose_name = _("充值")
         verbose_name_plural = _("充值")
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recharge_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recharge_positive"),
+                       models.CheckConstraint(condition=Q(bank_reference__regex=r"^[ -~]*$"),
+                                              name="recharge_bank_reference_ascii")]
 
     @property
     def provider_label(self) -> str:

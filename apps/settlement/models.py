@@ -167,6 +167,8 @@ class Settlement(TimeStampedModel):
                    models.Index(fields=["due_date"], condition=Q(status="statement"), name="settlement_due")]
         constraints = [
             models.CheckConstraint(condition=Q(total__isnull=True) | Q(total__gte=0), name="settlement_total_nonneg"),
+            models.CheckConstraint(condition=Q(bank_reference__regex=r"^[ -~]*$"),
+                                   name="settlement_bank_reference_ascii"),
         ]
         permissions = [
             ("confirm_amount", _("跟单员确认放款金额")),
