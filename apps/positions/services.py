@@ -268,20 +268,30 @@ def recharge_offline_submit(*, institution: Organization, amount, bank_reference
                                    bank_reference=bank_reference, voucher=voucher_path, created_by=user)
 
 
-def recharge_offline_decide(*, recharge_id: int, user, approve: bool, reason: str = "") -> Recharge:
-    """结算员 confirms (credits cash once) or rejects an offline transfer."""
+def _recharge_settle(*, recharge_id: int, method: str, expect_status: str, user, credit: bool, reason: str,
+                     missing_reason: str, refuse) -> Recharge:
+    """Settle one recharge a clerk decides on, exactly once: lock it, check it still waits for that decision,
+    then credit it to the institution's cash or record ``reason`` through ``refuse`` (reject / refund)."""
     with transaction.atomic():
-        recharge = Recharge.objects.select_for_update().get(pk=recharge_id, method=Recharge.Method.OFFLINE)
-        if recharge.status != Recharge.Status.PENDING:
+        recharge = Recharge.objects.select_for_update().get(pk=recharge_id, method=method)
+        if recharge.status != expect_status:
             raise LedgerError("该充值已处理，无需重复操作。")
-        if approve:
+        if credit:
             _credit(recharge, user=user)
         else:
             if not reason:
-                raise LedgerError("请填写驳回原因。")
-            recharge.reject(reason)
+                raise LedgerError(missing_reason)
+            refuse(recharge, reason)
         recharge.reviewed_by = user
         recharge.save()
+        return recharge
+
+
+def recharge_offline_decide(*, recharge_id: int, user, approve: bool, reason: str = "") -> Recharge:
+    """结算员 confirms (credits cash once) or rejects an offline transfer."""
+    recharge = _recharge_settle(recharge_id=recharge_id, method=Recharge.Method.OFFLINE,
+                                expect_status=Recharge.Status.PENDING, user=user, credit=approve, reason=reason,
+                                missing_reason="请填写驳回原因。", refuse=Recharge.reject)
     from apps.messaging.services import message_send
 
     outcome = f"已入账 {format_cny(recharge.amount)}" if approve else f"被驳回：{reason}"
@@ -364,19 +374,9 @@ def recharge_online_paid(*, order_no: str, txn_id: str, amount: Decimal) -> tupl
 def recharge_late_resolve(*, recharge_id: int, user, credit: bool, reason: str = "") -> Recharge:
     """A settlement clerk settles a payment that arrived after its order expired: credit it to the
     institution's cash (once) or record that it was refunded through the provider."""
-    with transaction.atomic():
-        recharge = Recharge.objects.select_for_update().get(pk=recharge_id, method=Recharge.Method.ONLINE)
-        if recharge.status != Recharge.Status.LATE_PAID:
-            raise LedgerError("该充值已处理，无需重复操作。")
-        if credit:
-            _credit(recharge, user=user)
-        else:
-            if not reason:
-                raise LedgerError("请填写退款说明（如支付渠道退款单号）。")
-            recharge.refund(reason)
-        recharge.reviewed_by = user
-        recharge.save()
-        return recharge
+    return _recharge_settle(recharge_id=recharge_id, method=Recharge.Method.ONLINE,
+                            expect_status=Recharge.Status.LATE_PAID, user=user, credit=credit, reason=reason,
+                            missing_reason="请填写退款说明（如支付渠道退款单号）。", refuse=Recharge.refund)
 
 
 def recharge_settle_by_query(*, recharge: Recharge, close_if_expired: bool = False, now=None) -> str:
