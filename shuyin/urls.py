@@ -15,6 +15,7 @@ from django.urls import include, path
 from apps.accounts.views import landing
 from apps.common.discovery import app_modules
 from apps.messaging import urls as messaging_urls
+from apps.observability import health, metrics
 
 
 def superuser_only(request):
@@ -42,6 +43,11 @@ inst = [*_collect("inst_patterns"), *messaging_urls.patterns]
 urlpatterns = [
     path("", landing, name="landing"),
     path("favicon.ico", favicon),
+    # Operations (apps/observability): probes and Prometheus metrics, no sign-in. RequestIdMiddleware answers them
+    # before sessions and ALLOWED_HOSTS; these routes serve them where it is not installed, and /metrics' 404.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     *_collect("public_patterns"),
     path("ops/", include((ops, "ops"))),
     path("platform/", include((platform, "platform"))),

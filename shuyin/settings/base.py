@@ -108,9 +108,15 @@ INSTALLED_APPS = [
     "apps.complaints",
     "apps.reports",
     "apps.platform_admin",
+    "django_prometheus",
+    "apps.observability",
 ]
 
 MIDDLEWARE = [
+    # First: count every request, then give it its id and answer the probes (/healthz, /readyz, /metrics) before
+    # sessions, sign-in, ALLOWED_HOSTS or the HTTPS redirect (apps/observability/middleware.py).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +131,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.common.middleware.OperationLogMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "shuyin.urls"
@@ -329,11 +336,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# Logs: "plain" text (development, tests, `make run`) or "json" (production's default: one JSON object a line for a
+# log collector). Every line names the request id (X-Request-ID, carried into Celery tasks: apps/observability).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+from apps.observability.logs import logging_config  # noqa: E402  (no Django imports: safe in settings)
+
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+
+# Operations (issue 22 §5, apps/observability): probes for load balancers and Prometheus metrics.
+# /metrics answers only the connection addresses (REMOTE_ADDR) in METRICS_ALLOWED_IPS (addresses or CIDR networks);
+# everyone else gets the ordinary 404.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+for _net in METRICS_ALLOWED_IPS:
+    try:
+        __import__("ipaddress").ip_network(_net.strip(), strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_net!r} is not an address or network ({exc})") from exc
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)  # product gauges are computed at most this often
+METRICS_QUERY_TIMEOUT = env.float("METRICS_QUERY_TIMEOUT", default=2.0)
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
+READYZ_BEAT_MAX_AGE = env_int("READYZ_BEAT_MAX_AGE", 300, minimum=1)  # seconds since common.heartbeat last ran
+READYZ_TIMER_MAX_LAG = env_int("READYZ_TIMER_MAX_LAG", 300, minimum=1)  # oldest due dispatch timer, seconds late
+# Checks whose failure makes /readyz answer 503 (the others only mark it "degraded").
+READYZ_CRITICAL = env.list("READYZ_CRITICAL", default=["database", "redis", "broker"])
+_unknown = set(READYZ_CRITICAL) - {"database", "redis", "broker", "beat", "timers"}
+if _unknown:
+    raise ImproperlyConfigured(f"READYZ_CRITICAL: unknown checks {sorted(_unknown)}")
+
+# Error reporting: Sentry (or a Sentry-compatible server) when SENTRY_DSN is set, off otherwise. Requests and
+# Celery tasks are reported with their request id; no personal data is sent (send_default_pii off: no cookies,
+# user names or addresses; request bodies are never sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from apps.observability.sentry import sentry_init  # noqa: E402
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                release=env.str("SENTRY_RELEASE", default="") or None,
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

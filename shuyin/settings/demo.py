@@ -9,6 +9,7 @@ os.environ.setdefault("SHUYIN_DEMO", "true")
 os.environ.setdefault("PAYMENT_LOCAL_GATEWAY", "true")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("LOG_FORMAT", "plain")  # a terminal, not a log collector (LOG_FORMAT=json to see production's)
 
 from .prod import *  # noqa: E402,F401,F403
 

@@ -1,9 +1,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.observability.logs import logging_config
+
 from .base import *  # noqa: F401,F403
-from .base import PAYMENT_LOCAL_GATEWAY, SECRET_KEY, SHUYIN_DEMO, env, env_int
+from .base import LOG_LEVEL, PAYMENT_LOCAL_GATEWAY, SECRET_KEY, SHUYIN_DEMO, env, env_int
 
 DEBUG = False
+# One JSON object a line (with the request id) for the log collector; LOG_FORMAT=plain for reading by eye.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production")
 if PAYMENT_LOCAL_GATEWAY and not SHUYIN_DEMO:
