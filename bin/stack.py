@@ -229,6 +229,12 @@ def cmd_run(*, dev: bool = False) -> int:
     else:
         env.setdefault("DJANGO_SETTINGS_MODULE", "shuyin.settings.demo")
         env.setdefault("SECRET_KEY", demo_secret_key())
+        # /metrics sums the request counters of every gunicorn worker (prometheus_client's multiprocess mode):
+        # each worker writes its own files here, emptied at every start.
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(VAR / f"prometheus-{port}")
+            shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+            os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
         web = [PY, "-m", "gunicorn", "shuyin.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-"]
     manage("migrate", "--noinput", env=env)

@@ -1,7 +1,9 @@
 """`make run` shows the product as its users see it: production settings with DEBUG off under gunicorn, the
 product's Chinese error pages, collected static files, a favicon, and a working sign-in with the demo data.
 The real command (bin/stack.py run) is started against a database of its own and stopped again."""
+import http.client
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -49,7 +51,7 @@ def test_make_run_serves_the_product_with_debug_off(run_database, tmp_path):
     redis_url = re.sub(r"/\d*$", "/15", os.environ["REDIS_URL"])
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
     env.update(DATABASE_URL=run_database, REDIS_URL=redis_url, PORT=str(port),
-               CELERY_QUEUE=f"run-{uuid.uuid4().hex[:6]}")
+               CELERY_QUEUE=f"run-{uuid.uuid4().hex[:6]}", LOG_FORMAT="json")  # production's logs
     proc = subprocess.Popen([sys.executable, "bin/stack.py", "run"], cwd=settings.BASE_DIR, env=env,
                             stdout=open(tmp_path / "run.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -79,6 +81,8 @@ def test_make_run_serves_the_product_with_debug_off(run_database, tmp_path):
 
         status, _url, forbidden = _fetch(opener, base + "/platform/")
         assert status in (403, 200) and "Traceback" not in forbidden
+
+        operations_are_observable(base, port, opener, tmp_path / "run.log")
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -86,3 +90,68 @@ def test_make_run_serves_the_product_with_debug_off(run_database, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+def _json_lines(path) -> list[dict]:
+    lines = []
+    for raw in path.read_text(errors="replace").splitlines():
+        raw = raw.strip()
+        if raw.startswith("{"):
+            try:
+                lines.append(json.loads(raw))
+            except ValueError:
+                pass
+    return lines
+
+
+def _get(port, path, *, source="127.0.0.1", headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def operations_are_observable(base, port, opener, log_path):
+    """Issue 22 §5 on the running stack: the probes, /metrics from an allowed and a refused address, and one request
+    id followed from the web process's JSON log into the Celery worker's."""
+    status, headers, body = _get(port, "/healthz", headers={"Host": "10.0.0.5"})  # probed by address
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    status, _h, body = _get(port, "/readyz")
+    ready = json.loads(body)
+    assert status == 200, body
+    assert all(ready["checks"][name]["ok"] for name in ("database", "redis", "broker", "timers")), ready
+    assert "heartbeat_age_s" in ready["checks"]["beat"]
+
+    status, _h, text = _get(port, "/metrics")
+    assert status == 200, text[:500]
+    assert "django_http_requests_total_by_method_total" in text  # django-prometheus, summed over the workers
+    assert "shuyin_dispatch_offers_open " in text and "shuyin_holds_active_amount_yuan " in text
+    assert 'shuyin_metrics_errors{group="dispatch"} 0.0' in text
+    # the same server seen from 127.0.0.2, an address METRICS_ALLOWED_IPS (loopback 127.0.0.1, ::1) does not hold
+    status, _h, page = _get(port, "/metrics", source="127.0.0.2")
+    assert status == 404 and "页面不存在" in page and "shuyin_" not in page
+
+    rid = f"run-{uuid.uuid4().hex[:10]}"
+    status, headers, _page = _get(port, "/ops/no-such-page/", headers={"X-Request-ID": rid})
+    assert status == 404 and headers.get("X-Request-ID") == rid
+    assert wait_for(lambda: [x for x in _json_lines(log_path)
+                             if x.get("request_id") == rid and x.get("logger") == "django.request"], timeout=20), \
+        log_path.read_text()[-3000:]
+
+    # a request that queues a task (cm1, signed in above, exports the report): the worker logs under its id
+    _status, _url, stats = _fetch(opener, base + "/ops/reports/")
+    form = re.search(r'<form method="post" action="([^"]*exports/new/)".*?</form>', stats, re.S)
+    assert form, stats[:2000]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
+    rid = f"run-{uuid.uuid4().hex[:10]}"
+    request = urllib.request.Request(base + form.group(1), data=urllib.parse.urlencode({**fields, "fmt": "xlsx"}).encode(),
+                                     headers={"X-Request-ID": rid})
+    with opener.open(request, timeout=20) as resp:
+        assert resp.status == 200
+    task_lines = wait_for(lambda: [x for x in _json_lines(log_path) if x.get("request_id") == rid
+                                   and "reports.export" in x.get("message", "") and "succeeded" in x["message"]],
+                          timeout=60)
+    assert task_lines, log_path.read_text()[-3000:]

@@ -21,6 +21,7 @@ def sentry_init(*, dsn: str, environment: str, release: str | None, traces_sampl
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
 
     sentry_sdk.init(
         dsn=dsn,
@@ -31,5 +32,8 @@ def sentry_init(*, dsn: str, environment: str, release: str | None, traces_sampl
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), CeleryIntegration(monitor_beat_tasks=False),
                       LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
+        # Redis breadcrumbs name the keys read: the session cache's keys are session ids (a signed-in user's
+        # credential). Not sent.
+        disabled_integrations=[RedisIntegration()],
         before_send=_before_send,
     )

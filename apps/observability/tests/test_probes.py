@@ -95,7 +95,7 @@ def test_readyz_reports_each_check(client, cast, partners, bulk_ready):
         assert client.get("/readyz").status_code == 503
 
 
-def test_readyz_is_503_when_redis_is_unreachable(transactional_db):
+def test_readyz_is_503_when_redis_is_unreachable():
     """A process whose REDIS_URL points at a port nobody listens on (its own interpreter: settings are read at
     start): Redis and the broker fail, the database still answers."""
     from conftest import celery_env
