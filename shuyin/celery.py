@@ -3,7 +3,13 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+)
 
 from apps.observability import logs, requestid
 

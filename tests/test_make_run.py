@@ -143,7 +143,7 @@ def operations_are_observable(base, port, opener, log_path):
 
     # a request that queues a task (cm1, signed in above, exports the report): the worker logs under its id
     _status, _url, stats = _fetch(opener, base + "/ops/reports/")
-    form = re.search(r'<form method="post" action="([^"]*exports/new/)".*?</form>', stats, re.S)
+    form = re.search(r'<form method="post" action="([^"]*exports/new/)".*?</form>', stats, re.DOTALL)
     assert form, stats[:2000]
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0)))
     rid = f"run-{uuid.uuid4().hex[:10]}"

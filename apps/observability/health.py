@@ -69,10 +69,10 @@ def check_broker() -> dict:
 def beat_state() -> dict:
     """The heartbeat's age (``None`` when it never ran) and the beat lock's: seconds since the holder last renewed
     it (``None`` when no beat holds it)."""
+    from django.utils import timezone
+
     from apps.common.models import Heartbeat
     from shuyin.redis_ha import redis_client
-
-    from django.utils import timezone
 
     last = Heartbeat.objects.filter(name="beat").values_list("last_seen_at", flat=True).first()
     age = (timezone.now() - last).total_seconds() if last else None

@@ -188,8 +188,8 @@ def product_gauges() -> list:
         try:
             gauges.extend(fn() if group in ("queues", "apps") else _q(fn))
             errors.append(({"group": group}, 0))
-        except Exception:
-            logger.exception("metrics: the %s gauges could not be computed", group)
+        except Exception:  # a warning, not an error: the gauge below is the alert (and Sentry is not spammed)
+            logger.warning("metrics: the %s gauges could not be computed", group, exc_info=True)
             errors.append(({"group": group}, 1))
     gauges.append(("shuyin_metrics_errors", "本次计算失败的指标组（1 = 失败，详见日志）", errors))
     gauges.append(("shuyin_metrics_compute_seconds", "计算产品指标所用秒数", [({}, time.monotonic() - started)]))

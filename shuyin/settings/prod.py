@@ -3,7 +3,14 @@ from django.core.exceptions import ImproperlyConfigured
 from apps.observability.logs import logging_config
 
 from .base import *  # noqa: F401,F403
-from .base import LOG_LEVEL, PAYMENT_LOCAL_GATEWAY, SECRET_KEY, SHUYIN_DEMO, env, env_int
+from .base import (
+    LOG_LEVEL,
+    PAYMENT_LOCAL_GATEWAY,
+    SECRET_KEY,
+    SHUYIN_DEMO,
+    env,
+    env_int,
+)
 
 DEBUG = False
 # One JSON object a line (with the request id) for the log collector; LOG_FORMAT=plain for reading by eye.

@@ -84,7 +84,7 @@ def test_readyz_reports_each_check(client, cast, partners, bulk_ready):
     assert 41 <= resp.json()["checks"]["beat"]["heartbeat_age_s"] < 60
 
     # an offer's deadline passed ten minutes ago and no sweep applied it
-    (p,) = partners(1)
+    partners(1)
     (app,) = bulk_ready(1)
     d = services.dispatch_start(application_id=app.pk)
     Timer.objects.filter(dispatch=d, kind=Timer.Kind.OFFER).update(due_at=timezone.now() - timedelta(minutes=10))
@@ -131,7 +131,7 @@ def test_metrics_only_for_allowed_addresses(client):
 
 
 def _value(text: str, name: str, labels: str = "") -> float:
-    m = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.M)
+    m = re.search(rf"^{re.escape(name + labels)} (\S+)$", text, re.MULTILINE)
     assert m, f"{name}{labels} not in:\n{text[-3000:]}"
     return float(m.group(1))
 
@@ -207,7 +207,7 @@ def test_an_app_adds_gauges_through_its_metrics_module(client, monkeypatch):
     # computed once per METRICS_CACHE_SECONDS, whoever scrapes
     calls = []
     module.GAUGES = [("shuyin_notification_failures", "通知发送失败条数", lambda: calls.append(1) or 1)]
-    metrics.product_gauges.__globals__["CACHE_KEY"] = "observability:gauges:test-" + os.urandom(4).hex()
+    monkeypatch.setattr(metrics, "CACHE_KEY", "observability:gauges:test-" + os.urandom(4).hex())
     with override_settings(METRICS_CACHE_SECONDS=60):
         client.get("/metrics")
         client.get("/metrics")
