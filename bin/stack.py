@@ -237,6 +237,14 @@ def cmd_run(*, dev: bool = False) -> int:
             os.makedirs(env["PROMETHEUS_MULTIPROC_DIR"])
         web = [PY, "-m", "gunicorn", "shuyin.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", env.get("WEB_CONCURRENCY", "2"), "--threads", "4", "--access-logfile", "-"]
+    smtpd = None
+    if not env.get("EMAIL_HOST"):
+        # A local SMTP server (aiosmtpd) receives the product's mails; the platform's 演示邮箱 shows them.
+        smtp_port = free_port()
+        env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp_port), NOTIFY_EMAIL_ENABLED="true", DEMO_MAILBOX="true",
+                   DEMO_MAILBOX_DIR=str(VAR / "demo-mailbox"), NOTIFY_DEMO_EMAIL_DOMAIN="demo.shuyin.local")
+        env.setdefault("NOTIFY_SITE_URL", f"http://127.0.0.1:{port}")
+        smtpd = [PY, "-m", "apps.notifications.smtpd", "--port", str(smtp_port), "--maildir", env["DEMO_MAILBOX_DIR"]]
     manage("migrate", "--noinput", env=env)
     manage("seed_demo", env=env)
     if not dev:
@@ -248,6 +256,8 @@ def cmd_run(*, dev: bool = False) -> int:
         "beat": [PY, "-m", "celery", "-A", "shuyin", "beat", "-l", "info",
                  "--schedule", str(VAR / "celerybeat-schedule")],
     }
+    if smtpd:
+        commands["smtpd"] = smtpd
     procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
     base = f"http://127.0.0.1:{port}"
     mode = "development server, DEBUG on" if dev else "gunicorn, production settings with DEBUG off"
@@ -255,12 +265,13 @@ def cmd_run(*, dev: bool = False) -> int:
 数银在线 is running ({mode}; Ctrl-C stops everything):
   入口            {base}/
 {DEMO_USERS.format(base=base)}
+  演示邮箱        {base}/platform/notifications/demo-mailbox/ (mails the site sent; SMTP on {env.get("EMAIL_HOST")}:{env.get("EMAIL_PORT")})
 """, flush=True)
     try:
         # A small supervisor: the worker and beat are started again when they exit (Celery 5.7's worker exits
         # when Redis goes away with a task unacknowledged, see docs/chaos.md); the web server exiting ends all.
         while procs["web"].poll() is None:
-            for name in ("worker", "beat"):
+            for name in ("worker", "beat", *(("smtpd",) if smtpd else ())):
                 if procs[name].poll() is not None:
                     log(f"{name} exited with {procs[name].returncode}; starting it again in 2 s")
                     time.sleep(2)

@@ -192,7 +192,7 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     _event(dispatch, f"第 {number} 轮派发：" + "、".join(names[p.institution_id] for p in picked)
            + f"，各家受理截止 {clock_text(offer_deadline)}", now=now)
     message_send(recipients=institution_users(*[p.institution_id for p in picked]), category="workflow",
-                 title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理",
+                 event="offer.created", title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理",
                  link="/inst/dispatch/offers/")
     return rnd
 
@@ -234,7 +234,7 @@ def _offers_withdraw(app, dispatch: Dispatch, now, *, reason: str, round_id: int
         stats.record(profile_id, dispatched_count=-1)
     _event(dispatch, f"撤回仍在受理中的派单（{reason}）：" + "、".join(o[3] for o in open_offers), now=now, actor=actor)
     for _pk, _profile, institution_id, _name in open_offers:
-        message_send(recipients=institution_users(institution_id), category="workflow",
+        message_send(recipients=institution_users(institution_id), category="workflow", event="offer.withdrawn",
                      link="/inst/dispatch/offers/?tab=history",
                      title=f"派单 {app.order_no} 已撤回：{reason}（不计入贵机构弃单率）")
     return len(open_offers)
@@ -494,12 +494,12 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         for hook in hooks.on_chosen:
             hook(cand)
         _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
-        message_send(recipients=institution_users(cand.institution_id), category="workflow",
+        message_send(recipients=institution_users(cand.institution_id), category="workflow", event="offer.chosen",
                      link="/inst/dispatch/offers/?tab=history",
                      title=f"客户已选定贵机构办理：{app.product.name} {app.amount:,.2f} 元（{app.order_no}）")
         for other in others:
             message_send(recipients=institution_users(other.institution_id), category="workflow",
-                         title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
+                         event="offer.chosen", title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
         return dispatch
 
 
@@ -638,7 +638,7 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
         warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
         _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
         message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",
-                     title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(deadline)} 前处理")
+                     event="offer.created", title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(deadline)} 前处理")
         return cand
 
 

@@ -408,7 +408,7 @@ def _remind(s: Settlement, level: int, now) -> None:
     days = (clock.local_date(now) - s.due_date).days
     title = f"结算单 {s.number} 已逾期 {days} 天未付款（应付 {s.total:,.2f} 元），请尽快付款"
     message_send(recipients=institution_users(s.institution_id, codename="pay_settlement"), category="workflow",
-                 link=f"/inst/settlements/{s.pk}/", title=title)
+                 event="settlement.overdue", link=f"/inst/settlements/{s.pk}/", title=title)
     clerks = _clerks(s)
     FollowUp.objects.create(settlement=s, level=level, assignee_id=clerks[0] if clerks else None, created_at=now)
     message_send(recipients=clerks, category="workflow", link=_link(s),

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "apps.regions",
     "apps.accounts",
     "apps.messaging",
+    "apps.notifications",
     "apps.products",
     "apps.positions",
     "apps.members",
@@ -298,6 +299,39 @@ PAYMENT_WECHAT_BASE_URL = env.str("PAYMENT_WECHAT_BASE_URL", default="https://ap
 # Public base URL the providers post their notices to (behind a proxy, the site's https origin); empty =
 # the URL the institution's browser used.
 PAYMENT_NOTIFY_BASE_URL = env.str("PAYMENT_NOTIFY_BASE_URL", default="")
+# Notifications beyond 站内信 (apps/notifications): sent by Celery after the change commits. Each channel is off
+# until configured: a channel that is off only logs what it would have sent (通知发送记录).
+NOTIFY_FANOUT = env.bool("NOTIFY_FANOUT", default=True)
+NOTIFY_SITE_URL = env.str("NOTIFY_SITE_URL", default="http://127.0.0.1:8000")  # links in mails and group chats
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1)  # backoff: base, 2×, 4× …
+NOTIFY_MAX_RETRIES = env_int("NOTIFY_MAX_RETRIES", 6)
+# Email over SMTP (Django's mail framework).
+NOTIFY_EMAIL_ENABLED = env.bool("NOTIFY_EMAIL_ENABLED", default=False)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="数银在线 <noreply@shuyin.local>")
+# SMS through Alibaba Cloud (dysmsapi 2017-05-25 SendSms). SMS_ALIYUN_TEMPLATES maps event kinds to approved
+# template codes ("offer.expiring=SMS_123,choice.expiring=SMS_456"); a kind without a template is only logged.
+SMS_ALIYUN_ENABLED = env.bool("SMS_ALIYUN_ENABLED", default=False)
+SMS_ALIYUN_ACCESS_KEY_ID = env.str("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env.str("SMS_ALIYUN_SIGN_NAME", default="")
+SMS_ALIYUN_ENDPOINT = env.str("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_ALIYUN_PROTOCOL = env.str("SMS_ALIYUN_PROTOCOL", default="https")
+SMS_ALIYUN_TEMPLATES = env.dict("SMS_ALIYUN_TEMPLATES", default={})
+# Group robots may only post to these hosts (企业微信 and 钉钉's webhook hosts; tests add their receiver).
+NOTIFY_ROBOT_HOSTS = env.list("NOTIFY_ROBOT_HOSTS", default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
+# The demo mailbox (演示邮箱): `make run` starts a local SMTP server (aiosmtpd) that files every mail under
+# DEMO_MAILBOX_DIR, and the platform shows them. Production refuses it unless SHUYIN_DEMO declares a demo.
+DEMO_MAILBOX = env.bool("DEMO_MAILBOX", default=False)
+DEMO_MAILBOX_DIR = Path(env.str("DEMO_MAILBOX_DIR", default=str(BASE_DIR / "var" / "demo-mailbox")))
+NOTIFY_DEMO_EMAIL_DOMAIN = env.str("NOTIFY_DEMO_EMAIL_DOMAIN", default="")  # demo people without an address
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

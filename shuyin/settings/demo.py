@@ -7,6 +7,9 @@ import os
 # Read by base/prod at import: set before them.
 os.environ.setdefault("SHUYIN_DEMO", "true")
 os.environ.setdefault("PAYMENT_LOCAL_GATEWAY", "true")
+# bin/stack.py run starts the local SMTP server and sets EMAIL_HOST/EMAIL_PORT: mails land in the 演示邮箱.
+os.environ.setdefault("DEMO_MAILBOX", "true")
+os.environ.setdefault("NOTIFY_DEMO_EMAIL_DOMAIN", "demo.shuyin.local")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("LOG_FORMAT", "plain")  # a terminal, not a log collector (LOG_FORMAT=json to see production's)

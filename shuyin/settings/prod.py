@@ -4,7 +4,9 @@ from apps.observability.logs import logging_config
 
 from .base import *  # noqa: F401,F403
 from .base import (
+    DEMO_MAILBOX,
     LOG_LEVEL,
+    NOTIFY_DEMO_EMAIL_DOMAIN,
     PAYMENT_LOCAL_GATEWAY,
     SECRET_KEY,
     SHUYIN_DEMO,
@@ -24,6 +26,10 @@ if PAYMENT_LOCAL_GATEWAY and not SHUYIN_DEMO:
     # The local gateway credits money without a payment: in production only a declared demo may route it.
     raise ImproperlyConfigured("PAYMENT_LOCAL_GATEWAY credits recharges without any payment; production refuses it "
                                "unless SHUYIN_DEMO=true declares this deployment a demonstration")
+if (DEMO_MAILBOX or NOTIFY_DEMO_EMAIL_DOMAIN) and not SHUYIN_DEMO:
+    # The demo mailbox shows every mail the site sent to whoever may open it: a demonstration only.
+    raise ImproperlyConfigured("DEMO_MAILBOX / NOTIFY_DEMO_EMAIL_DOMAIN show or invent mail addresses; production "
+                               "refuses them unless SHUYIN_DEMO=true declares this deployment a demonstration")
 
 def _require_payment_settings():
     """A switched-on provider must be fully configured: its key files readable at start, not at the first payment."""

@@ -2,7 +2,7 @@ import os
 import uuid
 
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, CACHES, DATABASES
+from .base import BASE_DIR, CACHES, DATABASES, NOTIFY_ROBOT_HOSTS, env
 
 # The report replica is the test database itself (a mirror: no second database is created). Report
 # reads stay on "default" unless a test switches REPORTING_DATABASE to "replica": a mirror is a second
@@ -13,6 +13,12 @@ REPORTING_DATABASE = None
 DEBUG = False
 # Tests pay through the local gateway (production routes it only for a declared demo: prod.py).
 PAYMENT_LOCAL_GATEWAY = True
+# Tests turn the notification fan-out on where they test it (settings fixture or the worker's environment), so
+# the rest of the suite leaves nothing queued on a broker no worker reads.
+NOTIFY_FANOUT = env.bool("NOTIFY_FANOUT", default=False)
+NOTIFY_ROBOT_HOSTS = [*NOTIFY_ROBOT_HOSTS, "127.0.0.1"]
+DEMO_MAILBOX = True
+DEMO_MAILBOX_DIR = BASE_DIR / "var" / "test-mailbox"
 # Fast hashing for tests only; production keeps PBKDF2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private"
