@@ -20,6 +20,7 @@ class Mail:
 
 
 def _box() -> mailbox.Maildir:
+    settings.DEMO_MAILBOX_DIR.parent.mkdir(parents=True, exist_ok=True)
     return mailbox.Maildir(str(settings.DEMO_MAILBOX_DIR), create=True)
 
 

@@ -14,6 +14,9 @@ class MaildirHandler:
     """aiosmtpd handler: accept every recipient and file the message (with the envelope recipients)."""
 
     def __init__(self, path: str):
+        import os
+
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.box = mailbox.Maildir(path, create=True)
         self.lock = threading.Lock()
 
