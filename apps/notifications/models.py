@@ -125,6 +125,8 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("到期提醒记录")
+        verbose_name_plural = _("到期提醒记录")
         constraints = [models.UniqueConstraint(fields=["kind", "object_id", "step"], name="reminder_once")]
 
 
