@@ -83,6 +83,7 @@ def test_make_run_serves_the_product_with_debug_off(run_database, tmp_path):
         assert status in (403, 200) and "Traceback" not in forbidden
 
         operations_are_observable(base, port, opener, tmp_path / "run.log")
+        demo_mails_arrive(base)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -90,6 +91,21 @@ def test_make_run_serves_the_product_with_debug_off(run_database, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+def demo_mails_arrive(base):
+    """Issue 21 §1: the demo's own SMTP server receives the mails the worker sends (the seed's offers), and the
+    platform's 演示邮箱 shows them."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    _status, _url, login = _fetch(opener, base + "/platform/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
+    _fetch(opener, base + "/platform/login/", {"csrfmiddlewaretoken": token, "username": "admin",
+                                                "password": "shuyin-demo-2026"})
+    box = base + "/platform/notifications/demo-mailbox/"
+    assert wait_for(lambda: "【数银在线】" in _fetch(opener, box)[2], timeout=120), _fetch(opener, box)[2][-2000:]
+    key = re.search(r'href="/platform/notifications/demo-mailbox/([^/"]+)/"', _fetch(opener, box)[2]).group(1)
+    status, _url, mail = _fetch(opener, f"{box}{key}/")
+    assert status == 200 and "@demo.shuyin." in mail and "查看：" in mail, mail[-1500:]
 
 
 def _json_lines(path) -> list[dict]:

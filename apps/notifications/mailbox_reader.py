@@ -1,7 +1,7 @@
 """The 演示邮箱: the mails the local SMTP server of `make run` filed (a Maildir), newest first."""
 import mailbox
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
@@ -30,6 +30,8 @@ def _read(key: str, raw: bytes, *, body: bool = False) -> Mail:
         date = parsedate_to_datetime(msg["Date"]) if msg["Date"] else None
     except (TypeError, ValueError):
         date = None
+    if date is not None and date.tzinfo is None:  # "-0000" (Django's default Date header): UTC
+        date = date.replace(tzinfo=timezone.utc)
     text = ""
     if body:
         part = msg.get_body(preferencelist=("plain", "html"))

@@ -117,12 +117,12 @@ def test_demo_mailbox_shows_received_mails(cast, login, client, settings, tmp_pa
     box = mailbox.Maildir(str(settings.DEMO_MAILBOX_DIR), create=True)
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = "【数银在线】新的派单待受理", "数银在线 <noreply@shuyin.local>", "t_a_admin@demo.shuyin.local"
-    msg["Date"] = "Fri, 04 Dec 2026 10:00:00 +0800"
+    msg["Date"] = "Fri, 04 Dec 2026 10:00:00 -0000"  # what Django's mail framework writes
     msg.set_content("请于 24 小时内受理。")
     key = box.add(msg)
     login(cast.admin, "platform")
     page = client.get(reverse("platform:demo_mailbox")).content.decode()
-    assert "【数银在线】新的派单待受理" in page
+    assert "【数银在线】新的派单待受理" in page and "2026-12-04 18:00" in page
     detail = client.get(reverse("platform:demo_mail", args=[key])).content.decode()
     assert "请于 24 小时内受理。" in detail
     assert client.get(reverse("platform:demo_mail", args=["nope"])).status_code == 404
