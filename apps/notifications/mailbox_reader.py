@@ -1,7 +1,7 @@
 """The 演示邮箱: the mails the local SMTP server of `make run` filed (a Maildir), newest first."""
 import mailbox
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
@@ -31,7 +31,7 @@ def _read(key: str, raw: bytes, *, body: bool = False) -> Mail:
     except (TypeError, ValueError):
         date = None
     if date is not None and date.tzinfo is None:  # "-0000" (Django's default Date header): UTC
-        date = date.replace(tzinfo=timezone.utc)
+        date = date.replace(tzinfo=UTC)
     text = ""
     if body:
         part = msg.get_body(preferencelist=("plain", "html"))
@@ -42,7 +42,7 @@ def _read(key: str, raw: bytes, *, body: bool = False) -> Mail:
 
 def mail_list(*, to: str = "") -> list[Mail]:
     box = _box()
-    mails = [_read(key, box.get_bytes(key)) for key in box.keys()]
+    mails = [_read(key, box.get_bytes(key)) for key in box.iterkeys()]
     if to:
         mails = [m for m in mails if to.lower() in m.to.lower()]
     return sorted(mails, key=lambda m: (m.date is None, m.date and -m.date.timestamp(), m.key))

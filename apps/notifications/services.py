@@ -17,7 +17,16 @@ from django.utils import timezone
 from apps.common.params import params_get_many
 
 from . import channels
-from .events import BY_CODE, DINGTALK, EMAIL, EVENTS, PERSONAL_CHANNELS, SMS, WECOM, classify
+from .events import (
+    BY_CODE,
+    DINGTALK,
+    EMAIL,
+    EVENTS,
+    PERSONAL_CHANNELS,
+    SMS,
+    WECOM,
+    classify,
+)
 from .models import Delivery, Preference, Robot, RoleDefault, mask_address
 
 log = logging.getLogger(__name__)

@@ -61,7 +61,7 @@ def notification_defaults(request):
             flash.success(request, "该角色的通知默认设置已保存；本人已修改过的设置不受影响。")
             return redirect(f"{request.path}?role={role}")
     return render(request, "notifications/defaults.html", {
-        "roles": roles, "role": role, "role_name": dict((c, n) for c, n, _a in roles)[role],
+        "roles": roles, "role": role, "role_name": {c: n for c, n, _a in roles}[role],
         "rows": services.role_default_table(role_code=role), "channels": PERSONAL_CHANNELS})
 
 

@@ -108,16 +108,15 @@ class RobotReceiver(_Server):
         raw_query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
         record = {"path": parts.path, "query": query, "json": json.loads(body or b"{}"), "signature_ok": None}
         self.requests.append(record)
-        if parts.path.startswith("/robot/send"):  # 钉钉
-            if self.dingtalk_secret:
-                ts = query.get("timestamp", "")
-                digest = hmac.new(self.dingtalk_secret.encode(), f"{ts}\n{self.dingtalk_secret}".encode(),
-                                  hashlib.sha256).digest()
-                ok = (ts.isdigit() and abs(time.time() * 1000 - int(ts)) < 3600_000
-                      and hmac.compare_digest(unquote_plus(raw_query.get("sign", "")), base64.b64encode(digest).decode()))
-                record["signature_ok"] = ok
-                if not ok:
-                    return 200, {"errcode": 310000, "errmsg": "sign not match"}
+        if parts.path.startswith("/robot/send") and self.dingtalk_secret:  # 钉钉, signed mode
+            ts = query.get("timestamp", "")
+            digest = hmac.new(self.dingtalk_secret.encode(), f"{ts}\n{self.dingtalk_secret}".encode(),
+                              hashlib.sha256).digest()
+            ok = (ts.isdigit() and abs(time.time() * 1000 - int(ts)) < 3600_000
+                  and hmac.compare_digest(unquote_plus(raw_query.get("sign", "")), base64.b64encode(digest).decode()))
+            record["signature_ok"] = ok
+            if not ok:
+                return 200, {"errcode": 310000, "errmsg": "sign not match"}
         if self.fail_first > 0:
             self.fail_first -= 1
             if self.throttle_code:

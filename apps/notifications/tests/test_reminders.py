@@ -72,7 +72,7 @@ def test_no_choice_reminder_once_the_client_chose(cast, partners, ready_app, clo
     assert reminders_sweep()["choices"] == 0
 
 
-def test_settlement_before_its_due_date(cast, chosen, clock_reset):
+def test_settlement_before_its_due_date(cast, chosen, clock_reset):  # noqa: F811 (the imported fixture)
     from apps.settlement import services as settlement
     from apps.settlement.models import Settlement
 
