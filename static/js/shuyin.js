@@ -114,7 +114,10 @@
 // click posts once.
 (function () {
   "use strict";
-  var box = null, onOk = null, opener = null, openedAt = 0;
+  var box = null, onOk = null, opener = null, openedAt = 0, lastEnter = 0;
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.repeat) { lastEnter = Date.now(); }
+  }, true);
   function build() {
     box = document.createElement("div");
     box.className = "sy-modal-backdrop";
@@ -132,8 +135,9 @@
     box.addEventListener("click", function (ev) {
       if (ev.target === box || ev.target.closest("[data-modal-cancel]")) { close(); return; }
       var ok = ev.target.closest("[data-modal-ok]");
-      // the Enter that submitted the form must not also confirm it (its keypress lands on the focused button)
-      if (ok && ev.detail === 0 && Date.now() - openedAt < 400) { return; }
+      // the Enter that submitted the form (pressed in a text box just before the dialog opened) must not also
+      // confirm it: its keypress lands on the focused confirm button
+      if (ok && ev.detail === 0 && lastEnter && lastEnter <= openedAt && openedAt - lastEnter < 500) { return; }
       if (ok && !ok.disabled) {
         ok.disabled = true;
         box.querySelector("[data-modal-cancel]").disabled = true;
@@ -188,4 +192,28 @@
     },
     close: close
   };
+})();
+// Phones: list tables become stacked cards (CSS .table-stack under 576 px). Each cell gets its column's header as
+// data-label, drawn before the value; a table opts out with data-no-stack.
+(function () {
+  "use strict";
+  function stack(table) {
+    if (table.hasAttribute("data-no-stack") || table._stacked) { return; }
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.replace(/[▲▼↑↓⇅]/g, "").trim();
+    });
+    if (!heads.length) { return; }
+    table._stacked = true;
+    table.classList.add("table-stack");
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      var col = 0;
+      Array.prototype.forEach.call(tr.children, function (td) {
+        if (heads[col] && !td.hasAttribute("colspan")) { td.setAttribute("data-label", heads[col]); }
+        col += td.colSpan || 1;
+      });
+    });
+  }
+  function start() { document.querySelectorAll(".table-responsive > table.table, table.table[data-stack]").forEach(stack); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  document.addEventListener("htmx:afterSwap", start);
 })();

@@ -3,7 +3,7 @@ every irreversible action opens (``confirm``: static/js/shuyin.js ``ShuyinConfir
 from conftest import browser_login as sign_in
 from conftest import switch
 
-__all__ = ["sign_in", "switch", "confirm", "cancel", "PHONE", "DESKTOP", "no_sideways_scroll"]
+__all__ = ["sign_in", "switch", "confirm", "cancel", "pick_region", "wait_option", "PHONE", "DESKTOP", "no_sideways_scroll"]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
@@ -44,3 +44,19 @@ def cancel(pg, target=None, key: str | None = None) -> str:
 
 def no_sideways_scroll(pg, width: int = 390) -> bool:
     return pg.evaluate("document.scrollingElement.scrollWidth") <= width
+
+
+def wait_option(pg, select: str, label: str):
+    """Wait until the select lists ``label`` (the cascader fills its lists from /regions.json)."""
+    pg.locator(f"{select} option", has_text=label).first.wait_for(state="attached")
+
+
+def pick_region(pg, name: str, province: str, city: str, district: str | None = None):
+    """Choose 省/市/区 in the cascader of field ``name``, each list waited for."""
+    base = f"#id_{name}"
+    pg.select_option(f"{base}_province", label=province)
+    wait_option(pg, f"{base}_city", city)
+    pg.select_option(f"{base}_city", label=city)
+    if district:
+        wait_option(pg, base, district)
+        pg.select_option(base, label=district)
