@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
-from apps.common.forms import (AmountField, AsciiCharField, IntegerNumberField, ResidentIdField, SearchField,
-                               SmallModelChoiceField, TypedDateField)
+from apps.common.forms import (AmountField, IntegerNumberField, ResidentIdField, SearchField, SmallModelChoiceField,
+                               TypedDateField)
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.forms import RegionCodeField

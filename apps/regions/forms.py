@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
 
@@ -86,7 +88,7 @@ class RegionCascadeWidget(forms.Widget):
 
     LEVELS = ("province", "city", "district")
     wide = True  # a filter row gives it the room of two boxes
-    PROMPTS = {"province": "省份", "city": "城市", "district": "区县"}
+    PROMPTS: ClassVar[dict[str, str]] = {"province": "省份", "city": "城市", "district": "区县"}
 
     def __init__(self, attrs=None, *, depth: int = 3, blank: str = "请选择"):
         super().__init__(attrs)

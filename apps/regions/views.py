@@ -13,7 +13,7 @@ def region_tree_json(request):
     """``[[code, name, parent code], ...]`` of every active region. An ETag lets a browser that holds the tree
     keep it (a renamed or retired region changes the tag)."""
     body = json.dumps(region_tree_rows(), ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"%s"' % hashlib.sha1(body).hexdigest()[:20]
+    etag = f'"{hashlib.sha1(body).hexdigest()[:20]}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:

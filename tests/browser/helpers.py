@@ -3,7 +3,7 @@ every irreversible action opens (``confirm``: static/js/shuyin.js ``ShuyinConfir
 from conftest import browser_login as sign_in
 from conftest import switch
 
-__all__ = ["sign_in", "switch", "confirm", "cancel", "pick_region", "wait_option", "PHONE", "DESKTOP", "no_sideways_scroll"]
+__all__ = ["DESKTOP", "PHONE", "cancel", "confirm", "no_sideways_scroll", "pick_region", "sign_in", "switch", "wait_option"]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}

@@ -236,7 +236,7 @@ def test_finance_desk_counts_recharges_and_checks(client, cast, login):
     recharge_offline_submit(institution=cast.inst_a, amount="5000", bank_reference="REF1",
                             voucher_path="vouchers/a.png", user=cast.a_admin)
     Approval.objects.create(kind=Approval.Kind.choices[0][0], institution=cast.inst_a,
-                            account_kind=Account.Kind.CASH, amount=Decimal("100"), reason="调账", requested_by=cast.bd)
+                            account_kind=Account.Kind.CASH, amount=Decimal(100), reason="调账", requested_by=cast.bd)
     login(cast.st)
     got = cards(client, "ops")
     assert got["待确认的线下充值"].value == 1 and got["待我复核的调账/提现"].value == 1
