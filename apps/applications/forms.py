@@ -4,10 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.files import sniff
-from apps.common.forms import (AmountField, AsciiCharField, IntegerNumberField, ResidentIdField, SearchField,
-                               SmallModelChoiceField, TypedDateField)
+from apps.common.forms import (AmountField, IntegerNumberField, ResidentIdField, SearchField, SmallModelChoiceField,
+                               TypedDateField)
 from apps.members.models import ClientType
 from apps.products.models import Product
+from apps.regions.forms import RegionCodeField
 from apps.regions.models import Region
 
 from .models import Status
@@ -28,8 +29,9 @@ class ApplicationForm(forms.Form):
                                      error_messages={"invalid": _("请输入整数月数。"),
                                                      "min_value": _("期限应在 1 至 360 个月之间。"),
                                                      "max_value": _("期限应在 1 至 360 个月之间。")})
-    region_code = AsciiCharField(label=_("所在区县代码"), max_length=6,
-                                  help_text=_("6 位行政区划代码，如 440305（深圳市南山区）"))
+    region_code = RegionCodeField(label=_("所在区县"), max_length=6,
+                                  help_text=_("已按客户联系地址预选，请核对；依次选择省、市、区县"),
+                                  error_messages={"required": _("请选择客户所在的省、市、区县。")})
     purpose = forms.CharField(label=_("贷款用途"), max_length=200)
     client_type = forms.ChoiceField(label=_("客户类型"), choices=ClientType.choices)
     consent = forms.BooleanField(label=_("客户已同意将其资料提供给接收本申请的合作机构"),
@@ -37,13 +39,15 @@ class ApplicationForm(forms.Form):
 
     def clean_region_code(self):
         code = self.cleaned_data["region_code"].strip()
-        region = Region.objects.filter(code=code, level=Region.Level.DISTRICT).first()
+        region = Region.objects.filter(code=code).first()
         if region is None:
-            raise forms.ValidationError(_("区县代码不存在，请填写 6 位区县代码，如 440305。"))
+            raise forms.ValidationError(_("所选地区不存在，请重新选择省、市、区县。"))
+        if region.level != Region.Level.DISTRICT:
+            raise forms.ValidationError(_("请继续选择所在区县（已选：%(name)s）。") % {"name": region.name})
         if not region.is_active:
             current = region.current
-            raise forms.ValidationError(_("区县代码 %(old)s 已撤销，请使用 %(new)s（%(name)s）。") % {
-                "old": code, "new": current.code, "name": current.name})
+            raise forms.ValidationError(_("%(old_name)s（%(old)s）已撤销，请改选 %(name)s（%(new)s）。") % {
+                "old_name": region.name, "old": code, "new": current.code, "name": current.name})
         return region
 
 
@@ -73,7 +77,7 @@ class QueueFilter(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
     product = SmallModelChoiceField(label=_("产品"), required=False, queryset=Product.objects.all(),
                                      empty_label=_("全部"))
-    region = AsciiCharField(label=_("地区代码"), required=False, max_length=6)
+    region = RegionCodeField(label=_("地区"), required=False, max_length=6, blank="全部")
     date_from = TypedDateField(label=_("提交开始"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = TypedDateField(label=_("提交结束"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -30,7 +30,23 @@ def _nearest_choice(user):
             .aggregate(at=Min("choice_deadline"))["at"])
 
 
+def _handover_card(user) -> list[Card]:
+    """客户移交 requests waiting for this user's decision (as the owning CM, their superior or a 客户组长 above)."""
+    if not user.has_perm("applications.decide_handover"):
+        return []
+    from .handover import handovers_for_user
+    from .models import Handover
+
+    n = handovers_for_user(user=user).filter(status=Handover.Status.PENDING).exclude(to_cm=user).count()
+    return [Card(_("待审批的客户移交"), n, "ops:handover_list", _("其他客户经理申请接手的客户"),
+                 "warning" if n else "", 4)]
+
+
 def ops_cards(request):
+    return _queue_cards(request) + _handover_card(request.user)
+
+
+def _queue_cards(request):
     user = request.user
     if user.has_perm("applications.submit_application"):
         rows, queue, order = MINE, "ops:queue_mine", 1

@@ -47,7 +47,11 @@ def queue_view(request, queue: str):
 @area_view("applications.submit_application")
 def application_create(request, member_pk: int):
     member = member_get_for_user(user=request.user, pk=member_pk)
-    form = ApplicationForm(request.POST or None, initial={"client_type": member.client_type})
+    from apps.regions.selectors import region_from_address
+
+    home = region_from_address(member.address)  # the cascader starts at the client's address
+    form = ApplicationForm(request.POST or None, initial={"client_type": member.client_type,
+                                                          "region_code": home.code if home else ""})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.common.forms import SearchField, typed_formfield
 from apps.common.validators import refuse_non_ascii
+from apps.regions.forms import RegionCodeField
 
 
 class ParamForm(forms.Form):
@@ -132,8 +133,7 @@ class RegionAddForm(forms.Form):
 
 
 class RegionRetireForm(forms.Form):
-    successor = forms.CharField(label=_("承继区划代码"), max_length=12,
-                                help_text=_("撤销后新录入使用的代码（同级、有效），如 440305"))
+    successor = RegionCodeField(label=_("承继区划"), help_text=_("撤销后新录入使用的区划（同级、有效），依次选择省、市、区县"))
     confirm = forms.BooleanField(label=_("我已确认：该代码撤销后不能再用于新录入，已有申请保留原区划"),
                                  error_messages={"required": _("请勾选确认。")})
 

@@ -93,22 +93,46 @@ def _merge_trend(applications, acceptances, disbursements) -> list[dict]:
     return [days[d] for d in sorted(d for d in days if d is not None)]
 
 
-def chart(trend: list[dict], *, width: int = 720, height: int = 180) -> dict:
-    """Geometry of a small inline SVG chart (bars: applications; line: acceptances; no JavaScript, no CDN)."""
-    if not trend:
+def chart(trend: list[dict], *, start=None, end=None, width: int = 720, height: int = 180) -> dict:
+    """Geometry of a small inline SVG chart (bars: applications; line: acceptances; no JavaScript, no CDN).
+
+    The x axis spans the filter's range, ``start`` to ``end`` (one slot per day, days without activity at zero,
+    days outside the range dropped), so the chart and the filter above it name the same dates; an open end takes
+    the data's (or today's) date."""
+    from datetime import date as _date
+
+    start = _date.fromisoformat(start) if isinstance(start, str) else start
+    end = _date.fromisoformat(end) if isinstance(end, str) else end
+    days = [t["day"] for t in trend]
+    if start is None and days:
+        start = days[0]
+    if end is None:
+        end = max(days[-1], clock.today()) if days else clock.today()
+    if start is None or start > end:
         return {}
-    top = max(max(t["applications"], t["acceptances"]) for t in trend) or 1
-    step = width / len(trend)
-    bars, points = [], []
-    for i, t in enumerate(trend):
-        h = t["applications"] * (height - 20) / top
-        w = min(step * 0.7, 36)
-        bars.append({"x": round(i * step + (step - w) / 2, 1), "y": round(height - h, 1), "w": round(w, 1),
-                     "h": round(h, 1), "label": f"{t['day']:%m-%d} 申请 {t['applications']}"})
-        y = height - t["acceptances"] * (height - 20) / top
+    span = (end - start).days + 1
+    by_day = {t["day"]: t for t in trend if start <= t["day"] <= end}
+    plot = height - 18  # room under the bars for the dates
+    top = max([max(t["applications"], t["acceptances"]) for t in by_day.values()] or [0]) or 1
+    step = width / span
+    bars, points, ticks = [], [], []
+    for i in range(span):
+        day = start + timedelta(days=i)
+        t = by_day.get(day, {"applications": 0, "acceptances": 0})
+        h = t["applications"] * (plot - 20) / top
+        w = max(min(step * 0.7, 36), 0.6)
+        if t["applications"]:
+            bars.append({"x": round(i * step + (step - w) / 2, 1), "y": round(plot - h, 1), "w": round(w, 1),
+                         "h": round(h, 1), "label": f"{day:%m-%d} 申请 {t['applications']} · 受理 {t['acceptances']}"})
+        y = plot - t["acceptances"] * (plot - 20) / top
         points.append(f"{round(i * step + step / 2, 1)},{round(y, 1)}")
-    return {"width": width, "height": height, "bars": bars, "line": " ".join(points), "top": top,
-            "first": trend[0]["day"], "last": trend[-1]["day"]}
+    for i in sorted({0, span // 2, span - 1}):
+        day = start + timedelta(days=i)
+        anchor = "start" if i == 0 else "end" if i == span - 1 else "middle"
+        x = 2 if i == 0 else width - 2 if i == span - 1 else round(i * step + step / 2, 1)
+        ticks.append({"x": x, "label": f"{day:%m-%d}", "anchor": anchor})
+    return {"width": width, "height": height, "plot": plot, "bars": bars, "line": " ".join(points), "top": top,
+            "ticks": ticks, "first": start, "last": end, "days": span}
 
 
 def jobs_for_user(*, user):

@@ -53,7 +53,8 @@ def _stats(request):
     if form.is_valid():
         params = form.params()
         stats = (selectors.ops_stats if report.area == "ops" else selectors.inst_stats)(report, request.user, params)
-        ctx.update(stats=stats, chart=selectors.chart(stats["trend"]), params=params,
+        ctx.update(stats=stats, params=params,
+                   chart=selectors.chart(stats["trend"], start=params.get("date_from"), end=params.get("date_to")),
                    rows=paginate(request, report.queryset(request.user, params), default_size=20))
     return render(request, "reports/stats.html", ctx)
 

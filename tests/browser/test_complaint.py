@@ -5,8 +5,7 @@ confirms — 已完成 — with screenshots. A suggestion goes to a department c
 handled; the filer of an internal complaint sees the outcome and the reply only."""
 import pytest
 
-from conftest import browser_login
-from tests.browser.test_dispatch import switch
+from tests.browser.helpers import confirm, sign_in as browser_login, switch
 from tests.fixtures.files import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,9 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_institution_path_in_the_browser(page, shot, cast):
     from apps.complaints.models import Complaint
-
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
 
     browser_login(page, cast.a_admin, "inst")
     page.click("text=发起投诉")
@@ -43,15 +39,14 @@ def test_institution_path_in_the_browser(page, shot, cast):
     page.select_option("#id_responsible_kind", "institution")
     page.select_option("#id_institution", label=cast.inst_a.name)
     shot(page, "complaint-5-ops-screening")
-    page.click("button:has-text('提交审核结论')")
-    assert dialogs and "受理审核结论" in dialogs[-1]
+    assert "受理审核结论" in confirm(page, "button:has-text('提交审核结论')")
     assert f"已受理，转交{cast.inst_a.name}核实处理" in page.content() and "机构处理中" in page.content()
 
     switch(page, cast.a_admin, "inst")
     page.click("text=投诉记录查询")
     assert "机构处理中" in page.inner_text("[data-testid=complaints]")
     page.click(f"text={c.number}")
-    page.click("button:has-text('提交反馈')")  # the finding comes first: refused without it
+    confirm(page, "button:has-text('提交反馈')")  # the finding comes first: refused without it
     assert "请选择投诉是否成立" in page.content()
     shot(page, "complaint-6a-inst-report-finding-first")
     page.goto(f"{page.base}/inst/complaints/{c.pk}/")
@@ -60,7 +55,7 @@ def test_institution_path_in_the_browser(page, shot, cast):
     page.fill("#id_agreement", "已与王先生当面沟通并致歉，取消保险搭售，按原方案放款。")
     page.fill("#id_internal", "对经办客户经理通报批评，扣减当季绩效，全行开展合规培训。")
     shot(page, "complaint-6-inst-report")
-    page.click("button:has-text('提交反馈')")
+    confirm(page, "button:has-text('提交反馈')")
     assert "已提交处理反馈，等待数银确认" in page.content()
 
     switch(page, cast.cc, "ops")
@@ -69,8 +64,7 @@ def test_institution_path_in_the_browser(page, shot, cast):
     assert "确有要求客户购买保险" in page.inner_text("[data-testid=handling]")  # the institution's finding
     page.fill("#id_reply", "经核实，机构已取消保险搭售并按原方案放款，相关人员已处理。感谢您的反馈。")
     shot(page, "complaint-7-ops-confirm")
-    page.click("button:has-text('确认办结并答复')")
-    assert "结束本投诉" in dialogs[-1]
+    assert "结束本投诉" in confirm(page, "button:has-text('确认办结并答复')")
     assert "投诉已办结" in page.content()
     assert "已完成" in page.inner_text("[data-testid=complaint-header]")
     shot(page, "complaint-8-ops-closed")
@@ -92,25 +86,24 @@ def test_internal_path_forms_in_the_browser(page, shot, cast):
                                 contact_person="赵女士", contact_phone="13700001111", on_behalf_of_client=True)
     services.screen(actor=cast.cc, complaint_id=c.pk, decision="accepted", responsible_kind="cm",
                     responsible_user_id=cast.cm.pk)
-    page.on("dialog", lambda d: d.accept())
 
     browser_login(page, cast.tl, "ops")
     page.goto(f"{page.base}/ops/complaints/{c.pk}/")
     page.check("#id_holds_0")
     page.fill("#id_decision", "属实：客户经理三天未回复客户。")
     shot(page, "complaint-10-ops-decide")
-    page.click("button:has-text('提交处理决定')")
+    confirm(page, "button:has-text('提交处理决定')")
     assert "投诉成立时请填写处罚" in page.content()
     shot(page, "complaint-11-ops-decide-error")
     page.fill("#id_penalty", "通报批评，扣减当月绩效 10%")
-    page.click("button:has-text('提交处理决定')")
+    confirm(page, "button:has-text('提交处理决定')")
     assert "已通知责任人确认处罚" in page.content()
 
     for user, role in ((cast.cm, "责任人"), (cast.tl, "上级")):
         switch(page, user, "ops")
         page.goto(f"{page.base}/ops/complaints/{c.pk}/")
         shot(page, f"complaint-12-ops-confirm-{user.username}")
-        page.click(f"button:has-text('以{role}身份确认处罚')")
+        assert "确认后不能撤回" in confirm(page, f"button:has-text('以{role}身份确认处罚')")
     assert "转投诉处理中心终审" in page.content()
     assert Complaint.objects.get(pk=c.pk).status == Complaint.Status.FINAL_REVIEW
 
@@ -120,7 +113,6 @@ def test_suggestion_to_a_department_and_the_filers_view(page, shot, cast):
     from apps.complaints.models import Complaint
     from apps.messaging.models import Message
 
-    page.on("dialog", lambda d: d.accept())
     c = services.complaint_file(actor=cast.cm2, subject="建议增加夜间客服", content="希望晚上 9 点后也能联系到客服。",
                                 contact_person="钱先生", contact_phone="13700002222", on_behalf_of_client=True)
     team = cast.cm.organization
@@ -129,7 +121,7 @@ def test_suggestion_to_a_department_and_the_filers_view(page, shot, cast):
     page.check("#id_decision_0")  # 不属于投诉，按建议处理
     page.select_option("#id_forwarded_to", f"unit:{team.pk}")
     shot(page, "complaint-13-ops-suggestion-department")
-    page.click("button:has-text('提交审核结论')")
+    confirm(page, "button:has-text('提交审核结论')")
     assert f"已按建议处理并转交{team.name}" in page.content()
     assert Message.objects.filter(recipient=cast.cm, title__contains="客户建议").exists()
 
@@ -137,7 +129,7 @@ def test_suggestion_to_a_department_and_the_filers_view(page, shot, cast):
     page.goto(f"{page.base}/ops/complaints/{c.pk}/")
     page.fill("#id_handling", "已排入二组晚班值守，21:00–23:00 有人接听。")
     shot(page, "complaint-14-ops-suggestion-handle")
-    page.click("[data-testid=suggestion-handled]")
+    confirm(page, "[data-testid=suggestion-handled]")
     assert "已标记建议为已处理" in page.content()
     assert "晚班值守" in page.inner_text("[data-testid=forwarded]")
     shot(page, "complaint-15-ops-suggestion-handled")

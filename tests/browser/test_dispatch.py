@@ -4,7 +4,7 @@ the dispatch record, a second institution accepts, and the customer manager reco
 the third offer is still open (it is withdrawn) — with screenshots of each page."""
 import pytest
 
-from conftest import browser_login, switch
+from tests.browser.helpers import confirm, sign_in as browser_login, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,14 +20,6 @@ def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app)
     cands = list(Candidate.objects.filter(dispatch=dispatch).order_by("rank"))
     first = next(p for p in ps if p.org.pk == cands[0].institution_id)
     member = app.member
-    dialogs = []
-
-    def on_dialog(d):
-        dialogs.append(d.message)
-        d.accept()
-
-    page.on("dialog", on_dialog)
-
     browser_login(page, first.user, "inst")
     page.click("text=可受理贷款查询")
     table = page.inner_text("[data-testid=offers]")
@@ -37,9 +29,9 @@ def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app)
     page.click(f"text={app.order_no}")
     assert member.id_number not in page.content()
     shot(page, "dispatch-2-inst-offer-detail")
-    page.click("[data-testid=accept]")
+    said_hold = confirm(page, "[data-testid=accept]")
     assert "已受理，已冻结头寸 ¥1,000.00" in page.content()
-    assert dialogs and "¥1,000.00" in dialogs[-1]
+    assert "冻结保证金头寸 ¥1,000.00" in said_hold
     assert member.id_number in page.inner_text("[data-testid=client]")
     shot(page, "dispatch-3-inst-accepted")
     page.click("text=派发参数详情")
@@ -71,8 +63,8 @@ def test_accept_and_choose_in_the_browser(page, shot, cast, partners, ready_app)
     page.check(f"#cand-{second.pk}")
     page.fill("#id_note", "客户选择利率更低的机构")
     shot(page, "dispatch-7-ops-choice")
-    page.click("[data-testid=choose]")
-    assert "仍在受理中的 1 家派单将撤回" in dialogs[-1]
+    said_choice = confirm(page, "[data-testid=choose]")
+    assert "仍在受理中的 1 家派单将撤回" in said_choice
     assert "已录入客户选择" in page.content() and "机构办理中" in page.content()
     shot(page, "dispatch-8-ops-chosen")
     dispatch.refresh_from_db()
@@ -93,7 +85,6 @@ def test_dispatch_admin_pages_in_the_browser(page, shot, cast, partners, ready_a
         services.offer_decline(actor=next(p.user for p in ps if p.org.pk == cand.institution_id),
                                candidate_id=cand.pk, code="busy")
     services.profile_ensure(cast.inst_b)
-    page.on("dialog", lambda d: d.accept())
 
     browser_login(page, cast.lr, "ops")
     page.click("text=待重新派发")
@@ -101,7 +92,7 @@ def test_dispatch_admin_pages_in_the_browser(page, shot, cast, partners, ready_a
     shot(page, "dispatch-9-ops-redispatch-queue")
     page.click("a.btn:has-text('重新派发')")
     shot(page, "dispatch-10-ops-redispatch")
-    page.click("button:has-text('重新派发')")
+    assert "重新派发" in confirm(page, "button:has-text('重新派发')")
     assert "重新派发" in page.content() and "第 2 次派发" in page.content()
 
     switch(page, cast.a_admin, "inst")
@@ -127,7 +118,7 @@ def test_dispatch_admin_pages_in_the_browser(page, shot, cast, partners, ready_a
     page.click("text=业务类别变更审核")
     assert cast.inst_a.name in page.inner_text("[data-testid=requests]")
     shot(page, "dispatch-12-platform-requests")
-    page.click("button:has-text('通过')")
+    assert "即可受理该类产品的派单" in confirm(page, "button:has-text('通过')")
     assert "已通过" in page.content()
     page.click("text=区域集群")
     page.click("text=新增集群")

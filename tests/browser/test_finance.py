@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import browser_login
+from tests.browser.helpers import confirm, sign_in as browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,8 +26,7 @@ def test_online_recharge_and_transfer_in_the_browser(page, shot, cast):
     page.click("text=账户划转")
     page.select_option("#id_direction", "cash>margin")
     page.fill("form:has(#id_direction) #id_amount", "5500")
-    page.on("dialog", lambda d: d.accept())
-    page.click("button:has-text('确认划转')")
+    assert "资金将立即在账户之间转移" in confirm(page, "button:has-text('确认划转')")
     assert "划转成功" in page.content()
     header = page.inner_text(".topbar")
     assert "可用头寸：¥5,500.00" in header.replace(" ", "")

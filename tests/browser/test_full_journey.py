@@ -23,7 +23,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from conftest import browser_login, said, switch
+from conftest import said
+from tests.browser.helpers import confirm, pick_region, sign_in as browser_login, switch
 from tests.fixtures.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,14 +57,6 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     def snap(what):
         page.evaluate("window.scrollTo(0, 0)")  # a scrolled page shifts the sticky sidebar in a full-page shot
         shot(page, f"journey-{next(n):02d}-{what}")
-
-    dialogs = []
-
-    def on_dialog(d):
-        dialogs.append(d.message)
-        d.accept()
-
-    page.on("dialog", on_dialog)
 
     # ---- platform admin: a new product, offered by the three partners ----
     browser_login(page, cast.admin, "platform")
@@ -115,7 +108,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
 
     switch(page, cast.cs, "ops")
     page.goto(member_url)
-    page.click("button:has-text('人工认证通过')")
+    confirm(page, "button:has-text('人工认证通过')")
     said(page, "已认证")
 
     # ---- 客户经理 enters and submits the application with its documents ----
@@ -125,7 +118,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.select_option("#id_product", label=PRODUCT)
     page.fill("#id_amount", "80000")
     page.fill("#id_term_months", "24")
-    page.fill("#id_region_code", "440305")
+    pick_region(page, "region_code", "广东省", "深圳市", "南山区")
     page.fill("#id_purpose", "门店扩张，采购设备")
     page.check("#id_consent")
     snap("ops-application-form")
@@ -137,7 +130,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
         page.set_input_files("#id_file", PNG)
         page.click("button:has-text('上传')")
         said(page, f"已上传：{name}")
-    page.click("button:has-text('提交审核')")
+    confirm(page, "button:has-text('提交审核')")
     said(page, "待客服审核")
     snap("ops-application-submitted")
 
@@ -146,17 +139,17 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("text=客服审核 >> nth=0")
     snap("ops-cs-queue")
     page.click(f"text={app.order_no}")
-    page.click("button:has-text('客服审核通过')")
+    confirm(page, "button:has-text('客服审核通过')")
     said(page, "待贷审审核")
 
     switch(page, cast.lr, "ops")
     page.click("text=贷审审核 >> nth=0")
     page.click(f"text={app.order_no}")
     snap("ops-lr-review")
-    page.click("button:has-text('确认/变更产品')")  # 确认贷款类型（产品）: the same product, confirmed
+    confirm(page, "button:has-text('确认/变更产品')")  # 确认贷款类型（产品）: the same product, confirmed
     said(page, f"已确认贷款类型（产品）：{PRODUCT}")
     assert f"确认贷款类型（产品）：{PRODUCT}" in page.content()
-    page.click("button:has-text('贷审通过')")
+    confirm(page, "button:has-text('贷审通过')")
     said(page, "派发中")
     snap("ops-lr-passed-dispatching")
     app.refresh_from_db()
@@ -176,9 +169,9 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
         assert CLIENT_ID not in page.content()  # the client's details stay masked until accepted
         if i == 0:
             snap("inst-offer-detail")
-        page.click("[data-testid=accept]")
+        hold = confirm(page, "[data-testid=accept]")
         said(page, "已受理，已冻结头寸 ¥2,000.00")
-        assert "¥2,000.00" in dialogs[-1]
+        assert "冻结保证金头寸 ¥2,000.00" in hold
         assert CLIENT_ID in page.inner_text("[data-testid=client]")
         if i == 0:
             snap("inst-offer-accepted")
@@ -204,11 +197,11 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.check(f"#cand-{chosen.pk}")
     page.fill("#id_note", "客户比较三家方案后选择审批更快的机构")
     snap("ops-choice-form")
-    page.click("[data-testid=choose]")
+    choice = confirm(page, "[data-testid=choose]")
     said(page, "已录入客户选择")
     said(page, "机构办理中")
-    assert f"确认客户选择：{partner.org.name}" in dialogs[-1] and "未被选定的机构将解冻头寸" in dialogs[-1]
-    assert "仍在受理中的 1 家派单将撤回" in dialogs[-1]
+    assert f"确认客户选择：{partner.org.name}" in choice and "未被选定的机构将解冻头寸" in choice
+    assert "仍在受理中的 1 家派单将撤回" in choice
     assert Candidate.objects.get(pk=cands[2].pk).status == Candidate.Status.CANCELLED  # withdrawn, no hold
     snap("ops-choice-recorded")
     dispatch.refresh_from_db()
@@ -235,12 +228,12 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     said(page, "已预约面签")
     snap("inst-case-signing-booked")
     page.fill("#id_note", "客户本人到场，已签署借款合同")
-    page.click("[data-testid=sign]")
+    confirm(page, "[data-testid=sign]")
     said(page, "已记录面签")
     page.fill("#id_amount", "80000")
     page.fill("#id_contract_no", "JD-2026-0815")
     page.fill("#id_annual_rate", "7.2")
-    page.click("[data-testid=disburse]")
+    confirm(page, "[data-testid=disburse]")
     said(page, "已录入放款 ¥80,000.00")
     snap("inst-case-disbursed")
     s = Settlement.objects.get(case=case)
@@ -250,21 +243,21 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
     snap("ops-settlement-confirm-amount")
-    page.click("[data-testid=confirm-amount]")
+    confirm(page, "[data-testid=confirm-amount]")
     said(page, "已确认放款金额 ¥80,000.00")
 
     switch(page, cast.cm, "ops")
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
-    page.click("[data-testid=confirm-client]")
+    confirm(page, "[data-testid=confirm-client]")
     # commission 1.2% of ¥80,000 = ¥960.00, plus the ¥200.00 client service fee
     said(page, "佣金已计算（¥1,160.00），待跟单员确认佣金金额")
     switch(page, cast.fo, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
     said(page, "产品默认条款")
     snap("ops-settlement-commission")
-    page.click("[data-testid=confirm-commission]")
-    assert "¥960.00" in dialogs[-1] and "¥200.00" in dialogs[-1]
+    commission = confirm(page, "[data-testid=confirm-commission]")
+    assert "¥960.00" in commission and "¥200.00" in commission
     said(page, "结算账单已出具（应付 ¥1,160.00）")
     snap("ops-settlement-statement")
 
@@ -288,20 +281,20 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click(f"text={s.number}")
     said(page, "当前现金余额 ¥5,000.00")
     snap("inst-settlement-statement")
-    page.click("[data-testid=pay-cash]")
+    paid = confirm(page, "[data-testid=pay-cash]")
     said(page, "已从现金账户支付 ¥1,160.00")
-    assert "¥1,160.00" in dialogs[-1]
+    assert "¥1,160.00" in paid
 
     switch(page, cast.st, "ops")
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
     snap("ops-settlement-receipt")
-    page.click("[data-testid=confirm-receipt]")
+    confirm(page, "[data-testid=confirm-receipt]")
     said(page, "已确认收款 ¥1,160.00")
 
     switch(page, cast.fo, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
-    page.click("[data-testid=release]")
+    confirm(page, "[data-testid=release]")
     said(page, "已恢复机构头寸")
     page.check("input[name=stars][value='4']")
     page.fill("#id_comment", "放款及时，但结算逾期一周")
@@ -340,7 +333,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.select_option("#id_responsible_kind", "institution")
     page.select_option("#id_institution", label=partner.org.name)
     snap("ops-complaint-screening")
-    page.click("button:has-text('提交审核结论')")
+    confirm(page, "button:has-text('提交审核结论')")
     said(page, f"已受理，转交{partner.org.name}核实处理")
 
     switch(page, partner.user, "inst")
@@ -351,7 +344,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.fill("#id_agreement", "已向客户致歉并全额退还 800 元，客户表示接受。")
     page.fill("#id_internal", "经办人员停岗培训，扣发当季绩效；全行重申不得收取任何额外费用。")
     snap("inst-complaint-report")
-    page.click("button:has-text('提交反馈')")
+    confirm(page, "button:has-text('提交反馈')")
     said(page, "已提交处理反馈，等待数银确认")
 
     switch(page, cast.cc, "ops")
@@ -359,7 +352,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.fill("#id_reply", "经核实，机构已退还费用并处理相关人员，数银对机构处以罚款。感谢您的反馈。")
     page.fill("#id_penalty_amount", "300")
     snap("ops-complaint-confirm")
-    page.click("button:has-text('确认办结并答复')")
+    confirm(page, "button:has-text('确认办结并答复')")
     said(page, "投诉已办结")
     assert "已完成" in page.inner_text("[data-testid=complaint-header]")
     snap("ops-complaint-closed")
@@ -369,7 +362,7 @@ def test_full_journey(page, shot, cast, partners, fund, clock_reset):
     page.click("text=调账与审批")
     said(page, f"投诉 {complaint.number} 罚款")
     snap("ops-penalty-approval")
-    page.click("button:has-text('通过')")
+    confirm(page, "button:has-text('通过')")
     said(page, "已复核通过，资金已变动")
 
     switch(page, partner.user, "inst")

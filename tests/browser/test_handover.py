@@ -2,7 +2,7 @@
 the same page; the team leader approves it in 客户移交; the client is then in cm2's member search — screenshots."""
 import pytest
 
-from conftest import browser_login, switch
+from tests.browser.helpers import confirm, sign_in as browser_login, switch
 from tests.fixtures.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,6 @@ def test_handover_in_the_browser(page, shot, cast):
                              address="北京市西城区", client_type="individual",
                              id_photo_front=SimpleUploadedFile("f.png", PNG["buffer"]),
                              id_photo_back=SimpleUploadedFile("b.png", PNG["buffer"]))
-    page.on("dialog", lambda d: d.accept())
 
     browser_login(page, cast.cm2, "ops")
     page.goto(f"{page.base}/ops/members/new/")
@@ -41,7 +40,7 @@ def test_handover_in_the_browser(page, shot, cast):
     page.click("text=客户移交")
     page.fill("[data-testid=handovers] input[name=note]", "已与客户确认")
     shot(page, "handover-3-leader-list")
-    page.click("[data-testid=approve]")
+    assert "周七" in confirm(page, "[data-testid=approve]")
     assert "已同意移交" in page.content()
     shot(page, "handover-4-approved")
     assert Handover.objects.get().status == "approved"

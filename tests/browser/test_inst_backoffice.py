@@ -2,7 +2,7 @@
 service-area tree. Screenshots land in artifacts/screenshots/."""
 import pytest
 
-from conftest import browser_login, switch
+from tests.browser.helpers import confirm, sign_in as browser_login, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,8 +12,6 @@ def sidebar_titles(page):
 
 
 def test_admin_arranges_the_menu_and_restores_the_default(page, shot, cast):
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     browser_login(page, cast.a_admin, "inst")
     page.click(".sidebar >> text=菜单管理")
     page.fill("#group-title", "日常办理")
@@ -37,8 +35,7 @@ def test_admin_arranges_the_menu_and_restores_the_default(page, shot, cast):
 
     switch(page, cast.a_admin, "inst")
     page.goto(page.base + "/inst/menus/")
-    page.click("button:has-text('恢复数银默认')")
-    assert dialogs and "恢复为数银默认菜单" in dialogs[-1]
+    assert "恢复为数银默认菜单" in confirm(page, "button:has-text('恢复数银默认')")
     assert "已恢复数银默认菜单" in page.content()
     assert "员工账号" in sidebar_titles(page)
 
@@ -47,7 +44,6 @@ def test_details_edit_then_platform_review(page, shot, cast):
     from apps.accounts.models import Organization
 
     Organization.objects.filter(pk=cast.inst_a.pk).update(credit_code="9144030071526726XG")
-    page.on("dialog", lambda d: d.accept())
     browser_login(page, cast.a_admin, "inst")
     page.click(".sidebar >> text=资料修改")
     page.fill("#id_contact_name", "王联系")
@@ -67,7 +63,7 @@ def test_details_edit_then_platform_review(page, shot, cast):
     page.click(".sidebar >> text=机构资料变更审核")
     assert "甲机构（深圳）有限公司" in page.content()
     shot(page, "platform-detail-change-review")
-    page.click("button:has-text('通过')")
+    confirm(page, "button:has-text('通过')")
     assert "已通过，机构主体信息已更新" in page.content()
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import browser_login
+from tests.browser.helpers import confirm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +93,6 @@ def test_offer_and_case_pages_work_on_a_390_px_phone(page, shot, cast, partners,
                             place="南山营业部")
     app = ready_app()
     offer = Candidate.objects.get(dispatch=app.dispatches.get(), institution=partner.org)
-    page.on("dialog", lambda dlg: dlg.accept())
 
     page.set_viewport_size(PHONE)
     browser_login(page, partner.user, "inst")
@@ -104,6 +104,11 @@ def test_offer_and_case_pages_work_on_a_390_px_phone(page, shot, cast, partners,
     assert accept.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
     shot(page, "layout-4-offer-390")
     accept.click()
+    page.locator("[data-testid=confirm-modal]").wait_for(state="visible")
+    ok = page.locator("[data-testid=confirm-ok]").bounding_box()
+    assert ok["x"] >= 0 and ok["x"] + ok["width"] <= 390 and ok["y"] + ok["height"] <= 844  # reachable on a phone
+    shot(page, "layout-4b-offer-modal-390")
+    confirm(page)
     assert "已受理" in page.content()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
 
@@ -118,7 +123,7 @@ def test_offer_and_case_pages_work_on_a_390_px_phone(page, shot, cast, partners,
     note_box = form.locator("[name=note]").bounding_box()
     assert note_box["width"] >= 390 - 80  # the form is full width
     shot(page, "layout-5-case-390")
-    sign.click()
+    confirm(page, sign)
     assert "已记录面签" in page.content()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     page.goto(f"{page.base}/inst/cases/")

@@ -4,6 +4,7 @@ import pytest
 
 from apps.common.params import param_set
 from conftest import browser_login, said
+from tests.browser.helpers import confirm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,12 +30,11 @@ def test_account_lock_message_and_unlock(page, shot, cast):
     page.click(f"text=账号 {cast.a_officer.username} 登录失败次数过多")
     said(page, "累计登录失败 5 次")
     shot(page, "login-lock-message")
-    page.on("dialog", lambda d: d.accept())  # "重置后该员工需用新密码重新登录，确定？"
     page.goto(f"{page.base}/inst/staff/{cast.a_officer.pk}/edit/")
     said(page, "账号锁定中")
     shot(page, "login-lock-staff-page")
     page.fill("form[action$='/password/'] input[name=password]", "Unlocked-2026-new")
-    page.click("button:has-text('重置密码')")
+    assert "重置后该员工需用新密码重新登录" in confirm(page, "button:has-text('重置密码')")
     said(page, "密码已重置，登录锁定已解除")
 
     page.context.clear_cookies()

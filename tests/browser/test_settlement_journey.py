@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import browser_login, said, switch
+from tests.browser.helpers import confirm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +47,6 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     from apps.members.services import CONSENT_SCOPE, consent_record
 
     consent_record(actor=cast.cm, member=case.application.member, scope=CONSENT_SCOPE.format(order_no=order_no))
-    page.on("dialog", lambda d: d.accept())
 
     # the platform keeps the institution's commission agreement: 1% of the loan, at least ¥300.00
     browser_login(page, cast.admin, "platform")
@@ -92,12 +92,12 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     said(page, "已预约面签")
     shot(page, "settlement-2-case-signing")
     page.fill("#id_note", "客户已签署借款合同")
-    page.click("[data-testid=sign]")
+    confirm(page, "[data-testid=sign]")
     said(page, "已记录面签")
     page.fill("#id_amount", "50000")
     page.fill("#id_contract_no", "HT-2026-0001")
     page.fill("#id_annual_rate", "6.5")
-    page.click("[data-testid=disburse]")
+    confirm(page, "[data-testid=disburse]")
     said(page, "已录入放款 ¥50,000.00")
     shot(page, "settlement-3-case-disbursed")
     s = Settlement.objects.get(case=case)
@@ -106,12 +106,12 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     page.click("text=结算单 >> nth=0")
     page.click(f"text={s.number}")
     shot(page, "settlement-3b-ops-confirm-amount")
-    page.click("[data-testid=confirm-amount]")
+    confirm(page, "[data-testid=confirm-amount]")
     said(page, "已确认放款金额 ¥50,000.00")
 
     switch(page, cast.cm, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
-    page.click("[data-testid=confirm-client]")
+    confirm(page, "[data-testid=confirm-client]")
     said(page, "佣金已计算（¥500.00），待跟单员确认佣金金额")
 
     # 佣金金额确认: 跟单员 sees the terms that applied and proposes other figures with a reason
@@ -132,7 +132,7 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     said(page, "协议补充条款")
     page.fill("#id_note", "已核对补充条款原件")
     shot(page, "settlement-3e-ops-adjustment-review")
-    page.click("[data-testid=approve-adjustment]")
+    confirm(page, "[data-testid=approve-adjustment]")
     said(page, "佣金调整已复核通过，结算账单已出具")
     said(page, "经复核调整")
     shot(page, "settlement-3f-ops-statement-issued")
@@ -162,18 +162,18 @@ def test_settlement_journey(page, shot, cast, chosen, clock_reset):
     said(page, "当前现金余额 ¥20,000.00")
     said(page, f"佣金协议 {agreement_no}")  # the institution sees which terms applied
     shot(page, "settlement-6-inst-statement")
-    page.click("[data-testid=pay-cash]")
+    confirm(page, "[data-testid=pay-cash]")
     said(page, "已从现金账户支付 ¥500.00")
 
     switch(page, cast.st, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
     shot(page, "settlement-7-ops-receipt")
-    page.click("[data-testid=confirm-receipt]")
+    confirm(page, "[data-testid=confirm-receipt]")
     said(page, "已确认收款 ¥500.00")
 
     switch(page, cast.fo, "ops")
     page.goto(f"{page.base}/ops/settlements/{s.pk}/")
-    page.click("[data-testid=release]")
+    confirm(page, "[data-testid=release]")
     said(page, "已恢复机构头寸")
     shot(page, "settlement-8-ops-rating")
     page.check("input[name=stars][value='4']")

@@ -90,12 +90,21 @@ def test_application_pages_and_actions(client, cast, login, make_member, product
                                                              "term_months": 12, "region_code": "999999",
                                                              "purpose": "经营", "client_type": "individual"})
     page = resp.content.decode()
-    assert "区县代码不存在" in page and "请先取得客户授权" in page and not Application.objects.exists()
+    assert "所选地区不存在" in page and "请先取得客户授权" in page and not Application.objects.exists()
+    # the cascader posts province, city and district; stopping at the city is refused in words
     resp = client.post(f"/ops/members/{member.pk}/apply/", {"product": product.pk, "amount": "50000",
-                                                             "term_months": 12, "region_code": "440305",
+                                                             "term_months": 12, "region_code_province": "44",
+                                                             "region_code_city": "4403", "region_code": "",
+                                                             "purpose": "经营", "client_type": "individual",
+                                                             "consent": "on"})
+    assert "请继续选择所在区县（已选：深圳市）" in resp.content.decode() and not Application.objects.exists()
+    resp = client.post(f"/ops/members/{member.pk}/apply/", {"product": product.pk, "amount": "50000",
+                                                             "term_months": 12, "region_code_province": "44",
+                                                             "region_code_city": "4403", "region_code": "440305",
                                                              "purpose": "经营", "client_type": "individual",
                                                              "consent": "on"})
     app = Application.objects.get()
+    assert app.region.code == "440305"
     assert resp["Location"] == f"/ops/applications/{app.pk}/" and member.consents.count() == 1
     for name in product.checklist:
         client.post(f"/ops/applications/{app.pk}/documents/", {"name": name, "file": png()})

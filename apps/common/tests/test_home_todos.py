@@ -71,14 +71,14 @@ def test_cm_home_query_count_does_not_grow_with_rows(client, cast, login, draft,
     login(cast.cm)
     client.get("/ops/")  # the unread-message figure is kept until a message arrives
     # session user, status tally (草稿/待补充资料/待客户确认机构), nearest choice deadline, settlement steps, roles,
-    # complaints
-    with django_assert_num_queries(6):
+    # complaints, 客户移交 (the leader check and the count), the complaint steps that are the CM's own (roles, count)
+    with django_assert_num_queries(11):
         client.get("/ops/")
     draft(), draft()
     supplement(cast, draft)
     awaiting_choice(ps, ready_app)
     client.get("/ops/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(11):
         got = cards(client, "ops")
     assert got["草稿（待提交）"].value == 3 and got["待补充资料"].value == 2 and got["待客户确认机构"].value == 2
     books_balance()
@@ -184,3 +184,64 @@ def test_institution_home_query_count_does_not_grow_with_rows(client, cast, logi
         got = cards(client, "inst")
     assert got["待受理派单"].value == 3
     books_balance()
+
+
+def test_team_leader_counts_handovers_to_decide(client, cast, login, make_member):
+    """客户组长: the 客户移交 requests of the team's CMs wait for the leader; the requester does not count their own."""
+    from django.utils import timezone
+
+    from apps.applications.models import Handover
+
+    for i in range(2):
+        Handover.objects.create(member=make_member(), from_cm=cast.cm, to_cm=cast.cm2, reason="客户要求",
+                                requested_at=timezone.now())
+    login(cast.tl)
+    card = cards(client, "ops")["待审批的客户移交"]
+    assert card.value == 2 and card.tone == "warning" and client.get(card.link).status_code == 200
+    login(cast.cm2)  # the requester: nothing to decide
+    assert cards(client, "ops")["待审批的客户移交"].value == 0
+    login(cast.cs)
+    assert "待审批的客户移交" not in cards(client, "ops")
+
+
+def test_complaint_centre_and_business_dept_see_their_own_steps(client, cast, login):
+    """投诉处理: complaints at 受理审核; 业务部: a suggestion forwarded to it; each sees its own, not the other's."""
+    from apps.complaints import services
+
+    for i in range(2):
+        services.complaint_file(actor=cast.cm2, subject=f"投诉{i}", content="客户反映问题。", contact_person="赵女士",
+                                contact_phone="13700001111", on_behalf_of_client=True)
+    s = services.complaint_file(actor=cast.cm2, subject="建议", content="建议增加夜间客服。", contact_person="钱先生",
+                                contact_phone="13700002222", on_behalf_of_client=True)
+    services.screen(actor=cast.cc, complaint_id=s.pk, decision="suggestion", forwarded_to="role:business_dept",
+                    reply="感谢您的建议，已转业务部评估。")
+    login(cast.cc)
+    card = cards(client, "ops")["待我处理的投诉"]
+    assert card.value == 2 and "受理审核 2" in card.note and card.link.endswith("?status=screening")
+    assert client.get(card.link).status_code == 200
+    login(cast.bd)
+    got = cards(client, "ops")
+    assert got["待我处理的投诉"].value == 1 and "建议 1" in got["待我处理的投诉"].note
+    assert {"待确认的线下充值", "待我复核的调账/提现"} <= set(got)  # the finance desk's too
+    login(cast.cm)
+    assert cards(client, "ops")["待我处理的投诉"].value == 0
+
+
+def test_finance_desk_counts_recharges_and_checks(client, cast, login):
+    from decimal import Decimal
+
+    from apps.positions.models import Account, Approval
+    from apps.positions.services import recharge_offline_submit
+
+    recharge_offline_submit(institution=cast.inst_a, amount="5000", bank_reference="REF1",
+                            voucher_path="vouchers/a.png", user=cast.a_admin)
+    Approval.objects.create(kind=Approval.Kind.choices[0][0], institution=cast.inst_a,
+                            account_kind=Account.Kind.CASH, amount=Decimal(100), reason="调账", requested_by=cast.bd)
+    login(cast.st)
+    got = cards(client, "ops")
+    assert got["待确认的线下充值"].value == 1 and got["待我复核的调账/提现"].value == 1
+    assert all(client.get(got[t].link).status_code == 200 for t in ("待确认的线下充值", "待我复核的调账/提现"))
+    login(cast.bd)  # who asked does not check it
+    assert cards(client, "ops")["待我复核的调账/提现"].value == 0
+    login(cast.cm)
+    assert not {"待确认的线下充值", "待我复核的调账/提现"} & set(cards(client, "ops"))

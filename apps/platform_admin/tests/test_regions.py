@@ -89,8 +89,11 @@ def test_retire_a_code_keeps_old_applications_and_moves_new_work(client, cast, l
     city = Region.objects.get(code="4403")
     html = client.post(f"/platform/regions/{city.pk}/retire/", {"successor": "4401", "confirm": "on"}).content.decode()
     assert "还有有效的下级区划" in html and Region.objects.get(code="4403").is_active
-    assert client.post(f"/platform/regions/{nanshan.pk}/retire/",
-                       {"successor": "440399", "confirm": "on"}).status_code == 302
+    page = client.get(f"/platform/regions/{nanshan.pk}/retire/").content.decode()
+    assert 'name="successor_province"' in page and "承继区划代码" not in page  # picked, not typed
+    assert client.post(f"/platform/regions/{nanshan.pk}/retire/",  # as the cascader posts it
+                       {"successor_province": "44", "successor_city": "4403", "successor": "440399",
+                        "confirm": "on"}).status_code == 302
     nanshan.refresh_from_db()
     assert not nanshan.is_active and nanshan.successor.code == "440399" and nanshan.current.code == "440399"
     # old applications keep their place and still show it
@@ -113,7 +116,7 @@ def test_retire_a_code_keeps_old_applications_and_moves_new_work(client, cast, l
     html = client.post(f"/ops/members/{member.pk}/apply/", {
         "product": product.pk, "amount": "10000", "term_months": 12, "region_code": "440305", "purpose": "经营",
         "client_type": "individual", "consent": "on"}).content.decode()
-    assert "已撤销，请使用 440399" in html
+    assert "（440305）已撤销，请改选" in html and "（440399）" in html
 
 
 def test_clusters_are_shown_per_node_and_linked_to_their_editing(client, cast, login):

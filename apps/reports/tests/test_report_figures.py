@@ -206,3 +206,25 @@ def test_market_masks_clients_before_acceptance(client, cast, partners, bulk_rea
     other = login(cast.b_admin, "inst", c=client.__class__()).get("/inst/reports/market/").content.decode()
     assert not any(a.order_no in other for a in apps)
     books_balance()
+
+
+def test_the_chart_spans_the_filters_range(client, cast, login, mixed):
+    """Issue 19 §8: the trend chart's dates are the filter's dates, quiet days included, whatever days hold data."""
+    from datetime import timedelta
+
+    today = timezone.localdate()
+    start, end = today - timedelta(days=13), today + timedelta(days=3)
+    login(cast.lr)
+    html = client.get("/ops/reports/", {"date_from": start.isoformat(), "date_to": end.isoformat()}).content.decode()
+    assert f"{start:%Y-%m-%d} — {end:%Y-%m-%d}（17 天）" in html
+    ticks = re.findall(r'data-testid="trend-tick">([^<]+)<', html)
+    assert ticks[0] == f"{start:%m-%d}" and ticks[-1] == f"{end:%m-%d}"
+    # the nine applications of today are one bar, in today's slot of seventeen
+    geometry = selectors.chart([{"day": today, "applications": 9, "acceptances": 0, "amount": Decimal(0)},
+                                {"day": today - timedelta(days=40), "applications": 5, "acceptances": 1,
+                                 "amount": Decimal(0)}], start=start, end=end)
+    assert geometry["days"] == 17 and len(geometry["bars"]) == 1 and len(geometry["line"].split()) == 17
+    assert geometry["bars"][0]["label"].startswith(f"{today:%m-%d} 申请 9")
+    # the default page (no filter typed) is the last 30 days, and says so
+    default = client.get("/ops/reports/").content.decode()
+    assert f"{today - timedelta(days=29):%Y-%m-%d} — {today:%Y-%m-%d}（30 天）" in default
