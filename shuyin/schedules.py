@@ -28,6 +28,7 @@ BEAT_SCHEDULE = {
     "reports.expire_exports": {"task": "reports.expire_exports", "schedule": every(3600)},
     "reports.rankings": {"task": "reports.rankings", "schedule": every(3600)},
     "positions.ledger_check": {"task": "positions.ledger_check", "schedule": crontab(hour=2, minute=30)},
+    "webhooks.sweep": {"task": "webhooks.sweep", "schedule": every(60)},
 }
 
 # What each beat task is called on the platform home (定时任务运行情况).
@@ -44,4 +45,5 @@ BEAT_LABELS = {
     "reports.expire_exports": "过期导出文件清理",
     "reports.rankings": "区域排名计算",
     "positions.ledger_check": "账务核对（每日）",
+    "webhooks.sweep": "Webhook 补发与派单即将超时推送",
 }

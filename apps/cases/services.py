@@ -16,6 +16,7 @@ from apps.common.money import to_money
 from apps.dispatch import stats
 from apps.dispatch.services import candidate_release, institution_users
 from apps.messaging.services import message_send
+from apps.webhooks import services as webhooks
 
 from . import hooks
 from .models import Case, CaseLog
@@ -29,6 +30,7 @@ def case_open(candidate) -> Case:
     case = Case.objects.create(application_id=candidate.application_id, candidate=candidate,
                                institution_id=candidate.institution_id, unit_id=candidate.institution_id)
     CaseLog.objects.create(case=case, at=clock.now(), to_status=case.status, text="客户选定本机构，待分配")
+    webhooks.emit(case.institution_id, "case.changed", {"case_id": case.pk, "offer_id": candidate.pk, "status": case.status})
     message_send(recipients=institution_users(candidate.institution_id, codename="allocate_case"),
                  category="workflow", link=f"/inst/cases/{case.pk}/", title="新的案件待分配")
     return case
@@ -56,6 +58,7 @@ def _move(actor, app, case: Case, method: str, label: str, text: str = "") -> Ca
     case.save()
     CaseLog.objects.create(case=case, at=clock.now(), actor=actor, from_status=old, to_status=case.status,
                            text=(text or label)[:300])
+    webhooks.emit(case.institution_id, "case.changed", {"case_id": case.pk, "order_no": app.order_no, "status": case.status, "from_status": old})
     return case
 
 

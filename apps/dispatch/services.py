@@ -25,6 +25,7 @@ from apps.common.db import retry_on_conflict
 from apps.common.params import params_get_many
 from apps.messaging.services import message_send
 from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
+from apps.webhooks import services as webhooks
 
 from . import hooks, scoring, selectors, stats
 from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, Dispatch, Event, LostCase, Profile, ProfileProduct,
@@ -179,11 +180,13 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     refill_at = min(now + timedelta(minutes=values["dispatch.round_minutes"]), dispatch.cutoff_at)
     offer_deadline = now + timedelta(minutes=values["dispatch.offer_minutes"])
     rnd = Round.objects.create(dispatch=dispatch, number=number, started_at=now, deadline=refill_at)
-    Candidate.objects.bulk_create([
+    offers = Candidate.objects.bulk_create([
         Candidate(dispatch=dispatch, round=rnd, application=app, institution_id=p.institution_id, profile_id=p.pk,
                   rank=i, score=p.score, parts=p.score_parts, offered_at=now, deadline=offer_deadline)
         for i, p in enumerate(picked, start=1)])
     stats.dispatched([p.pk for p in picked], now)
+    for offer in offers:
+        webhooks.emit(offer.institution_id, "offer.created", webhooks.offer_payload(offer, app))
     dispatch.round_count = number
     dispatch.save(update_fields=["round_count"])
     Timer.objects.create(kind=Timer.Kind.ROUND, dispatch=dispatch, round=rnd, due_at=refill_at)
@@ -232,6 +235,7 @@ def _offers_withdraw(app, dispatch: Dispatch, now, *, reason: str, round_id: int
     pagecache.bump(page_generation(app.pk))  # update() sends no signal: the application page lists its offers
     for _pk, profile_id, _inst, _name in open_offers:
         stats.record(profile_id, dispatched_count=-1)
+        webhooks.emit(_inst, "offer.withdrawn", {"offer_id": _pk, "order_no": app.order_no, "reason": reason})
     _event(dispatch, f"撤回仍在受理中的派单（{reason}）：" + "、".join(o[3] for o in open_offers), now=now, actor=actor)
     for _pk, _profile, institution_id, _name in open_offers:
         message_send(recipients=institution_users(institution_id), category="workflow", event="offer.withdrawn",
@@ -244,13 +248,14 @@ def _offers_lapse(dispatch: Dispatch, now) -> list[int]:
     """Offers whose own deadline has passed lapse (超时未处理, counted against the institution). Returns the
     rounds they belonged to."""
     due = list(dispatch.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED, deadline__lte=now)
-               .order_by("pk").values_list("pk", "profile_id", "institution__name", "round_id"))
+               .order_by("pk").values_list("pk", "profile_id", "institution__name", "round_id", "institution_id"))
     if not due:
         return []
     Candidate.objects.filter(pk__in=[o[0] for o in due]).update(status=C.LAPSED, resolved_at=now)
     pagecache.bump(page_generation(dispatch.application_id))
     for offer in due:
         stats.record(offer[1], lapsed_count=1)
+        webhooks.emit(offer[4], "offer.lapsed", {"offer_id": offer[0], "application_id": dispatch.application_id})
     _event(dispatch, "受理时限已到，超时未处理：" + "、".join(o[2] for o in due), now=now)
     return sorted({o[3] for o in due})
 
@@ -493,11 +498,13 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
         for hook in hooks.on_chosen:
             hook(cand)
+        webhooks.emit(cand.institution_id, "client.chose", {"offer_id": cand.pk, "order_no": app.order_no, "chosen": True})
         _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
         message_send(recipients=institution_users(cand.institution_id), category="workflow", event="offer.chosen",
                      link="/inst/dispatch/offers/?tab=history",
                      title=f"客户已选定贵机构办理：{app.product.name} {app.amount:,.2f} 元（{app.order_no}）")
         for other in others:
+            webhooks.emit(other.institution_id, "client.chose", {"offer_id": other.pk, "order_no": app.order_no, "chosen": False})
             message_send(recipients=institution_users(other.institution_id), category="workflow",
                          event="offer.chosen", title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
         return dispatch
@@ -522,6 +529,7 @@ def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, not
     message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow", link=_app_link(app),
                  title=f"贷款申请 {app.order_no}：{reason}，退回贷审")
     for cand in accepted:
+        webhooks.emit(cand.institution_id, "client.chose", {"offer_id": cand.pk, "order_no": app.order_no, "chosen": False})
         message_send(recipients=institution_users(cand.institution_id), category="workflow",
                      title=f"派单 {app.order_no} 客户未选择贵机构，已恢复冻结的头寸")
 
@@ -635,6 +643,7 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
             added_by=actor, manual_reason=reason[:200], offered_at=now, deadline=deadline)
         Timer.objects.create(kind=Timer.Kind.OFFER, dispatch=dispatch, round=rnd, due_at=deadline)
         stats.dispatched([profile.pk], now)
+        webhooks.emit(institution.pk, "offer.created", webhooks.offer_payload(cand, app))
         warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
         _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
         message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",

@@ -18,6 +18,7 @@ from apps.common.params import params_get_many
 from apps.dispatch import stats
 from apps.dispatch.services import candidate_release, institution_users
 from apps.messaging.services import message_send
+from apps.webhooks import services as webhooks
 from apps.positions import services as ledger
 from apps.positions.models import Account
 
@@ -30,6 +31,7 @@ S = Settlement.Status
 
 def _log(s: Settlement, text: str, actor=None) -> None:
     SettlementLog.objects.create(settlement=s, at=clock.now(), actor=actor, text=text[:300])
+    webhooks.emit(s.institution_id, "settlement.changed", {"settlement_id": s.pk, "number": s.number, "status": s.status})
 
 
 def _holders(codename: str):

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "django_filters",
+    "ninja",  # the institution API (apps.api): OpenAPI 3 and Swagger UI served from its own static files
     "apps.common",
     "apps.regions",
     "apps.accounts",
@@ -111,6 +112,8 @@ INSTALLED_APPS = [
     "apps.platform_admin",
     "django_prometheus",
     "apps.observability",
+    "apps.webhooks",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -269,9 +272,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TIMERS_QUEUE = "timers" if CELERY_QUEUE == "celery" else f"{CELERY_QUEUE}.timers"
 CELERY_EXPORTS_QUEUE = "exports" if CELERY_QUEUE == "celery" else f"{CELERY_QUEUE}.exports"
+# Webhook deliveries have a queue of their own too (a slow receiver never holds up anything else).
+CELERY_WEBHOOKS_QUEUE = "webhooks" if CELERY_QUEUE == "celery" else f"{CELERY_QUEUE}.webhooks"
 CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name)
-                      for name in (CELERY_QUEUE, CELERY_TIMERS_QUEUE, CELERY_EXPORTS_QUEUE)]
+                      for name in (CELERY_QUEUE, CELERY_TIMERS_QUEUE, CELERY_EXPORTS_QUEUE, CELERY_WEBHOOKS_QUEUE)]
 # The shipped local payment gateway: a cashier page that confirms a payment without any money moving.
 # It exists only where settings ask for it (development, demo, tests): off unless PAYMENT_LOCAL_GATEWAY is
 # set, its URLs are routed only then, and production settings refuse to start with it unless SHUYIN_DEMO
@@ -345,7 +350,17 @@ from shuyin.schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
 CELERY_TASK_ROUTES = {
     **{entry["task"]: {"queue": CELERY_TIMERS_QUEUE} for entry in CELERY_BEAT_SCHEDULE.values()},
     "reports.export": {"queue": CELERY_EXPORTS_QUEUE},
+    "webhooks.deliver": {"queue": CELERY_WEBHOOKS_QUEUE},
 }
+# Webhooks (apps/webhooks): HTTPS only, except hosts named here (tests, a local demo receiver); retried with
+# exponential backoff from WEBHOOK_RETRY_BASE_SECONDS for WEBHOOK_RETRY_WINDOW_SECONDS after the event; an endpoint
+# failing WEBHOOK_DISABLE_AFTER attempts in a row (or a delivery that ran out of time) is switched off.
+WEBHOOK_INSECURE_HOSTS = env.list("WEBHOOK_INSECURE_HOSTS", default=[])
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_WINDOW_SECONDS = env_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600, minimum=1)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 50, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum=0)
 # Beat runs as one active scheduler plus standbys: the active one holds a Redis lock (shuyin/beat.py)
 # and renews it on every tick; a standby takes over once the lock's TTL has run out.
 CELERY_BEAT_SCHEDULER = "shuyin.beat:LockedScheduler"

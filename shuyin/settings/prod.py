@@ -30,6 +30,12 @@ if (DEMO_MAILBOX or NOTIFY_DEMO_EMAIL_DOMAIN) and not SHUYIN_DEMO:
     # The demo mailbox shows every mail the site sent to whoever may open it: a demonstration only.
     raise ImproperlyConfigured("DEMO_MAILBOX / NOTIFY_DEMO_EMAIL_DOMAIN show or invent mail addresses; production "
                                "refuses them unless SHUYIN_DEMO=true declares this deployment a demonstration")
+from .base import WEBHOOK_INSECURE_HOSTS  # noqa: E402
+
+if WEBHOOK_INSECURE_HOSTS and not SHUYIN_DEMO:
+    raise ImproperlyConfigured("WEBHOOK_INSECURE_HOSTS lets webhooks go out over plain HTTP (and to local addresses); "
+                               "production requires HTTPS unless SHUYIN_DEMO=true declares a demonstration")
+
 
 def _require_payment_settings():
     """A switched-on provider must be fully configured: its key files readable at start, not at the first payment."""

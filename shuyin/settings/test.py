@@ -38,3 +38,6 @@ WHITENOISE_AUTOREFRESH = True
 # test starts (Celery workers, servers) inherit the namespace through the environment.
 CACHES["default"]["KEY_PREFIX"] = "test-{}-{}".format(
     os.environ.setdefault("SHUYIN_TEST_CACHE_RUN", uuid.uuid4().hex[:8]), os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+# Webhook receivers in tests are local http.server threads.
+WEBHOOK_INSECURE_HOSTS = ["127.0.0.1", "localhost"]

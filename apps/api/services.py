@@ -1,0 +1,146 @@
+"""API keys: created and revoked by the institution's administrator, shown once, stored as a sha256 digest.
+
+A key's codes are chosen like a role's, among the codes the API checks that 数银 allows institutions
+(``key_grantable_codes``); a code 数银 later disables or stops allowing grants nothing (checked on every request,
+through the rights cache). Authentication is one query (key, its account and the institution) plus one Redis round
+trip shared by the rate limit."""
+import hashlib
+import secrets
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts import authz_cache
+from apps.accounts.access import institution_grantable_perms
+from apps.accounts.models import DataScope, Organization
+from apps.accounts.permcodes import disabled_codes
+from apps.accounts.services import user_create
+from apps.common import clock
+
+from .models import ApiKey
+
+KEY_PREFIX = "sy_"
+# The codes the API's endpoints check (a key holding any other code could do nothing more with it).
+API_CODES = (
+    "dispatch.view_case", "dispatch.answer_case",
+    "cases.view_case", "cases.allocate_case", "cases.handle_case",
+    "settlement.view_settlement", "settlement.pay_settlement",
+    "positions.view_account", "positions.view_journalline",
+)
+RATE_MIN, RATE_MAX = 1, 6000
+
+
+def key_grantable_codes() -> list[str]:
+    """Codes an institution may give a key: those the API checks, never more than 数银 allows institutions."""
+    allowed = institution_grantable_perms()
+    return [c for c in API_CODES if c in allowed]
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _institution_of(actor) -> Organization:
+    org = actor.organization
+    if org is None or not org.is_institution or not actor.has_perm("api.manage_apikey"):
+        raise PermissionDenied("api.manage_apikey")
+    return Organization.objects.get(pk=org.root_id)
+
+
+@transaction.atomic
+def key_create(*, actor, name: str, permission_codes, rate_per_minute: int) -> tuple[ApiKey, str]:
+    """A new key for the actor's institution. Returns the key and its secret, which is never stored (only its
+    digest) and so can be shown this once."""
+    institution = _institution_of(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("请填写密钥名称，如“信贷系统对接”。"))
+    codes = sorted(set(permission_codes))
+    if not codes:
+        raise ValidationError(_("请至少选择一项权限。"))
+    if not set(codes) <= set(key_grantable_codes()):
+        raise PermissionDenied("codes not grantable to a key")
+    if not RATE_MIN <= int(rate_per_minute) <= RATE_MAX:
+        raise ValidationError(_("每分钟请求上限应在 %(a)d 至 %(b)d 之间。") % {"a": RATE_MIN, "b": RATE_MAX})
+    prefix = KEY_PREFIX + secrets.token_hex(4)
+    raw = f"{prefix}_{secrets.token_urlsafe(32)}"
+    user = user_create(username=f"api-{prefix}", password=None, real_name=f"API密钥 {name}"[:50],
+                       organization=institution, is_active=False)
+    key = ApiKey.objects.create(institution=institution, name=name[:50], prefix=prefix, key_hash=_digest(raw),
+                                user=user, permissions=codes, rate_per_minute=int(rate_per_minute), created_by=actor)
+    return key, raw
+
+
+@transaction.atomic
+def key_revoke(*, actor, key_id: int) -> ApiKey:
+    institution = _institution_of(actor)
+    key = ApiKey.objects.select_for_update().filter(pk=key_id, institution=institution).first()
+    if key is None:
+        from django.http import Http404
+
+        raise Http404
+    if key.revoked_at is None:
+        key.revoked_at, key.revoked_by = clock.now(), actor
+        key.save(update_fields=["revoked_at", "revoked_by"])
+    return key
+
+
+def keys_for_user(*, user):
+    org = user.organization
+    if org is None or not org.is_institution:
+        return ApiKey.objects.none()
+    return ApiKey.objects.filter(institution_id=org.root_id).select_related("created_by", "revoked_by")
+
+
+# ---- authentication of a request ----
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
+def _rights(key: ApiKey) -> dict:
+    allowed = set(key_grantable_codes()) - disabled_codes()
+    return {"perms": {c for c in key.permissions if c in allowed}, "scope": DataScope.ALL}
+
+
+def _count(key: ApiKey, now: float) -> int:
+    """This minute's requests of the key, counted in Redis (one round trip); 0 when Redis is unreachable (the API
+    keeps answering rather than refuse every caller)."""
+    window = int(now // 60)
+    name = cache.make_and_validate_key(f"api:rate:{key.pk}:{window}")
+    try:
+        client = cache._cache.get_client(name, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(name)
+        pipe.expire(name, 61)
+        return int(pipe.execute()[0])
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def authenticate(raw: str):
+    """The key's account ready to act (codes and scope of the key) for a valid, unrevoked key of an active
+    institution; None otherwise. Raises ``RateLimited`` past the key's requests per minute."""
+    raw = (raw or "").strip()
+    prefix = raw[:len(KEY_PREFIX) + 8]
+    if not raw.startswith(KEY_PREFIX) or len(raw) < 20:
+        return None
+    key = ApiKey.objects.select_related("user__organization").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None or not secrets.compare_digest(key.key_hash, _digest(raw)):
+        return None
+    user = key.user
+    if not user.organization.is_active:
+        return None
+    now = time.time()
+    if _count(key, now) > key.rate_per_minute:
+        raise RateLimited(60 - int(now) % 60)
+    user.is_active = True  # in this request only: the stored row stays inactive (see models)
+    user._authz_rights = authz_cache.user_rights(user, lambda: _rights(key))
+    user.api_key = key
+    if key.last_used_at is None or (clock.now() - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=clock.now())
+    return user
