@@ -496,9 +496,9 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
         dispatch.save(update_fields=["status", "chosen", "closed_at", "outcome"])
         _timers_retire(dispatch.timers.all(), now, "客户已选定")
         status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
+        webhooks.emit(cand.institution_id, "client.chose", {"offer_id": cand.pk, "order_no": app.order_no, "chosen": True})
         for hook in hooks.on_chosen:
             hook(cand)
-        webhooks.emit(cand.institution_id, "client.chose", {"offer_id": cand.pk, "order_no": app.order_no, "chosen": True})
         _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
         message_send(recipients=institution_users(cand.institution_id), category="workflow", event="offer.chosen",
                      link="/inst/dispatch/offers/?tab=history",
