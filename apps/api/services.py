@@ -4,13 +4,14 @@ A key's codes are chosen like a role's, among the codes the API checks that 数�
 (``key_grantable_codes``); a code 数银 later disables or stops allowing grants nothing (checked on every request,
 through the rights cache). Authentication is one query (key, its account and the institution) plus one Redis round
 trip shared by the rate limit."""
+import functools
 import hashlib
 import secrets
 import time
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts import authz_cache
@@ -122,6 +123,46 @@ def _count(key: ApiKey, now: float) -> int:
         return 0
 
 
+@functools.cache
+def _key_select() -> tuple[str, list[str], list[str], list[str]]:
+    """SQL of the key, its account and the institution by prefix (unrevoked), built once per process from the
+    models' fields, and the attribute names of each part (as ``accounts.backends.user_with_organization``: the ORM
+    would spend more time building the statement than the database answering it, on every API request)."""
+    from apps.accounts.models import User
+
+    q = connection.ops.quote_name
+    parts = [(ApiKey, "k"), (User, "u"), (Organization, "o")]
+    names = [[f.attname for f in m._meta.concrete_fields] for m, _a in parts]
+    columns = [f"{a}.{q(f.column)}" for m, a in parts for f in m._meta.concrete_fields]
+    sql = (f"SELECT {', '.join(columns)} FROM {q(ApiKey._meta.db_table)} k"
+           f" JOIN {q(User._meta.db_table)} u ON u.{q(User._meta.pk.column)} = k.{q('user_id')}"
+           f" JOIN {q(Organization._meta.db_table)} o ON o.{q(Organization._meta.pk.column)} = u.{q('organization_id')}"
+           f" WHERE k.{q('prefix')} = %s AND k.{q('revoked_at')} IS NULL")
+    return sql, *names
+
+
+def _key_with_account(prefix: str):
+    from apps.accounts.models import User
+
+    sql, key_names, user_names, org_names = _key_select()
+    with connection.cursor() as cur:
+        cur.execute(sql, [prefix])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    a, b = len(key_names), len(key_names) + len(user_names)
+    key = ApiKey.from_db(connection.alias, key_names, row[:a])
+    if isinstance(key.permissions, str):  # a raw cursor gives jsonb as text
+        import json
+
+        key.permissions = json.loads(key.permissions)
+    user = User.from_db(connection.alias, user_names, row[a:b])
+    org = Organization.from_db(connection.alias, org_names, row[b:])
+    User._meta.get_field("organization").set_cached_value(user, org)
+    ApiKey._meta.get_field("user").set_cached_value(key, user)
+    return key
+
+
 def authenticate(raw: str):
     """The key's account ready to act (codes and scope of the key) for a valid, unrevoked key of an active
     institution; None otherwise. Raises ``RateLimited`` past the key's requests per minute."""
@@ -129,7 +170,7 @@ def authenticate(raw: str):
     prefix = raw[:len(KEY_PREFIX) + 8]
     if not raw.startswith(KEY_PREFIX) or len(raw) < 20:
         return None
-    key = ApiKey.objects.select_related("user__organization").filter(prefix=prefix, revoked_at__isnull=True).first()
+    key = _key_with_account(prefix)
     if key is None or not secrets.compare_digest(key.key_hash, _digest(raw)):
         return None
     user = key.user

@@ -224,6 +224,26 @@ def test_a_key_gets_at_most_what_institutions_may_have_and_its_rate(cast, world,
     assert call(client, w.raw_view, "get", "/offers").status_code == 403
 
 
+def test_the_offer_list_costs_the_same_queries_for_any_number_of_offers(cast, world, client, ready_app,
+                                                                        django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world
+
+    def count():
+        call(client, w.raw1, "get", "/offers?limit=50")
+        with CaptureQueriesContext(connection) as ctx:
+            resp = call(client, w.raw1, "get", "/offers?limit=50")
+        return len(ctx), len(resp.json()["items"])
+
+    few = count()
+    for _ in range(3):
+        dispatch.dispatch_start(application_id=ready_app().pk)
+    many = count()
+    assert few[0] == many[0] <= 3 and (few[1], many[1]) == (2, 5)
+
+
 def test_docs_are_openapi_3_in_chinese(client):
     schema = client.get(f"{API}/openapi.json").json()
     assert schema["openapi"].startswith("3.") and schema["info"]["title"] == "数银在线开放接口"
