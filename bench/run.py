@@ -259,6 +259,7 @@ def bench_http(metrics):
     pages = [  # name, path, area to sign in to (None: anonymous), user
         ("http.bare.const", "/bench/const/", None, None),
         ("http.bare.onequery", "/bench/onequery/", None, None),
+        ("http.api.offers", "/api/v1/offers", "api", gen["inst_user"]),  # an institution's system (API key)
         ("http.bare.list", "/bench/list/?page=1", None, None),
         ("http.admin.changelist", "/django-admin/applications/application/", "django-admin", root),
         ("http.inst.dashboard", "/inst/", "inst", gen["inst_user"]),
@@ -275,7 +276,9 @@ def bench_http(metrics):
     counts = {name: http_bench.queries(path, user, area) if isinstance(path, str)
               else http_bench.queries(path[1], user, area, warm=path[0])  # another application's first view
               # (both among the load's warm-up pages)
-              for name, path, area, user in pages if area not in (None, "django-admin")}
+              for name, path, area, user in pages if area not in (None, "django-admin", "api")}
+    api_auth = http_bench.api_offers(gen["inst_user"])
+    counts["http.api.offers"] = http_bench.api_queries("/api/v1/offers", api_auth)
     from django.db import connections
 
     connections.close_all()
@@ -283,6 +286,8 @@ def bench_http(metrics):
     try:
         cookies = {}
         for name, path, area, user in pages:
+            if area == "api":
+                cookies[(area, user.username)] = api_auth
             if area and (area, user.username) not in cookies:
                 cookies[(area, user.username)] = (http_bench.admin_session(user) if area == "django-admin"
                                                   else http_bench.login(port, area, user.username))
@@ -298,7 +303,7 @@ def bench_http(metrics):
         http_bench.stop_server(proc)
     by = {m["name"]: m for m in metrics}
     ratios = [("http.inst.dashboard.rps", "http.bare.list.rps"), ("http.app.detail.rps", "http.bare.onequery.rps"),
-              ("http.app.detail.first.rps", "http.bare.onequery.rps"),
+              ("http.app.detail.first.rps", "http.bare.onequery.rps"), ("http.api.offers.rps", "http.bare.onequery.rps"),
               ("http.ops.shell.rps", "http.bare.onequery.rps")]
     for queue in ("http.ops.queue", "http.ops.queue.cs", "http.ops.queue.mine"):
         ratios += [(f"{queue}.p1.rps", "http.bare.list.rps"), (f"{queue}.p100.rps", f"{queue}.p1.rps")]

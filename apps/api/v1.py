@@ -223,10 +223,13 @@ class OfferPage(Schema):
     next_cursor: int | None = Field(None, description="下一页：把它作为 cursor 再次请求；为空表示没有更多")
 
 
+PAGE = 20  # the back office's default page size
+
+
 class OfferFilter(Schema):
     status: str | None = Field(None, description="只看该状态（如 offered 待受理）；不填为全部")
     cursor: int | None = Field(None, description="上一页返回的 next_cursor")
-    limit: int = Field(50, ge=1, le=100, description="每页条数（1–100）")
+    limit: int = Field(PAGE, ge=1, le=100, description="每页条数（1–100，默认 20）")
 
 
 def _offer(cand: Candidate, client: dict) -> dict:
@@ -375,7 +378,7 @@ def _case_after(request, case_id: int) -> dict:
 class CaseFilter(Schema):
     status: str | None = Field(None, description="只看该状态")
     cursor: int | None = Field(None, description="上一页返回的 next_cursor")
-    limit: int = Field(50, ge=1, le=100)
+    limit: int = Field(PAGE, ge=1, le=100, description="每页条数（1–100，默认 20）")
 
 
 class CasePage(Schema):
@@ -622,7 +625,7 @@ def balances(request):
 
 class JournalFilter(Schema):
     cursor: int | None = Field(None, description="上一页返回的 next_cursor")
-    limit: int = Field(50, ge=1, le=100)
+    limit: int = Field(PAGE, ge=1, le=100, description="每页条数（1–100，默认 20）")
 
 
 @accounts.get("/accounts/journal", response=JournalPage, summary="账户流水",
