@@ -86,6 +86,45 @@ def generate(n: int) -> dict:
     return {"seconds": time.monotonic() - t0, "lr": lr, "cs": cs, "cm": cms[0], "inst_user": inst_user}
 
 
+def api_offers(inst_user, n: int = 200) -> str:
+    """``http.api.offers``: ``n`` offers to the bench institution (one dispatch each, straight rows) and an API key
+    of its administrator; returns the ``Authorization`` value. The list is one query whatever ``n`` (keyset pages)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.api.services import key_create, key_grantable_codes
+    from apps.applications.models import Application
+    from apps.dispatch.models import Candidate, Dispatch, Profile, Round
+
+    now, profile = timezone.now(), Profile.objects.get(institution=inst_user.organization)
+    apps_ = list(Application.objects.filter(order_no__startswith="HB").order_by("pk")[:n])
+    ds = Dispatch.objects.bulk_create([Dispatch(application=a, attempt=1, level="city", started_at=now,
+                                                cutoff_at=now + timedelta(days=1)) for a in apps_])
+    rounds = Round.objects.bulk_create([Round(dispatch=d, number=1, started_at=now, deadline=now + timedelta(hours=8))
+                                        for d in ds])
+    Candidate.objects.bulk_create([Candidate(dispatch=d, round=r, application=a, institution=inst_user.organization,
+                                             profile=profile, offered_at=now, deadline=now + timedelta(days=1))
+                                   for a, d, r in zip(apps_, ds, rounds)])
+    _key, raw = key_create(actor=inst_user, name="基准", permission_codes=key_grantable_codes(), rate_per_minute=6000)
+    return f"Bearer {raw}"
+
+
+def api_queries(path: str, auth: str) -> int:
+    """Queries of one API request after a first one (as ``queries`` counts the pages)."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_AUTHORIZATION=auth)
+    with override_settings(ROOT_URLCONF="bench_urls"):
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            resp = client.get(path)
+    assert resp.status_code == 200 and len(resp.json()["items"]) == 20, (path, resp.status_code)
+    return len(ctx)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,7 +156,8 @@ def stop_server(proc) -> None:
 
 def _request(port: int, path: str, cookie: str = "", method: str = "GET", body: str = "", headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    h = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1", "Cookie": cookie, **(headers or {})}
+    auth = {"Authorization": cookie} if cookie.startswith("Bearer ") else {"Cookie": cookie}  # an API key or a session
+    h = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1", **auth, **(headers or {})}
     conn.request(method, path, body=body, headers=h)
     resp = conn.getresponse()
     data = resp.read()

@@ -190,7 +190,13 @@ def snapshot(cast):
     b_work = (list(Case.objects.filter(institution=cast.inst_b).values_list("pk", "status", "officer_id")),
               list(Settlement.objects.filter(institution=cast.inst_b).values_list("pk", "status", "paid_at")),
               list(Complaint.objects.filter(filing_institution=cast.inst_b).values_list("pk", "status", "step_no")))
-    return b_users, b_orgs, b_roles, b_msgs, b_cases, b_work
+    from apps.api.models import ApiKey
+    from apps.webhooks.models import Delivery, Endpoint
+
+    b_integrations = (list(ApiKey.objects.filter(institution=cast.inst_b).values_list("pk", "revoked_at")),
+                      list(Endpoint.objects.filter(institution=cast.inst_b).values_list("pk", "url", "is_active")),
+                      Delivery.objects.filter(endpoint__institution=cast.inst_b).count())
+    return b_users, b_orgs, b_roles, b_msgs, b_cases, b_work, b_integrations
 
 
 def test_institution_cannot_reach_another_institutions_objects(client, cast, login):
