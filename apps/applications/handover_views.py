@@ -2,12 +2,12 @@
 the request form (also offered on the member registration page when another CM registered the client), and the
 decision. The rules live in ``handover``."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
+from apps.common.steps import form_step, run_step
 from apps.common.views import list_context
 
 from . import handover
@@ -28,15 +28,12 @@ def handover_list(request):
 def handover_new(request):
     form = HandoverRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            h = handover.handover_request(actor=request.user, id_number=form.cleaned_data["id_number"],
-                                         reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("已向 %(cm)s 及其客户组长提交移交申请，审批结果将以站内信通知您。")
-                             % {"cm": h.from_cm.display_name})
-            return redirect("ops:handover_list")
+        done = form_step(request, form, handover.handover_request, actor=request.user,
+                         id_number=form.cleaned_data["id_number"], reason=form.cleaned_data["reason"],
+                         success=lambda h: _("已向 %(cm)s 及其客户组长提交移交申请，审批结果将以站内信通知您。")
+                         % {"cm": h.from_cm.display_name}, redirect_to="ops:handover_list")
+        if done:
+            return done
     return render(request, "applications/handover_form.html", {"form": form})
 
 
@@ -48,16 +45,13 @@ def handover_decide(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请选择同意或拒绝。"))
         return redirect("ops:handover_list")
-    try:
-        h = handover.handover_decide(actor=request.user, handover_id=h.pk,
-                                     approve=form.cleaned_data["decision"] == "approve",
-                                     note=form.cleaned_data["note"])
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
+
+    def done(h):
         if h.status == Handover.Status.APPROVED:
-            messages.success(request, _("已同意移交：客户及 %(n)s 笔办理中的申请已转给 %(cm)s。") % {
-                "n": h.applications_moved, "cm": h.to_cm.display_name})
-        else:
-            messages.success(request, _("已拒绝移交申请。"))
-    return redirect("ops:handover_list")
+            return _("已同意移交：客户及 %(n)s 笔办理中的申请已转给 %(cm)s。") % {
+                "n": h.applications_moved, "cm": h.to_cm.display_name}
+        return _("已拒绝移交申请。")
+
+    return run_step(request, handover.handover_decide, actor=request.user, handover_id=h.pk,
+                    approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"],
+                    success=done, redirect_to="ops:handover_list")

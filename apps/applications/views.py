@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import area_view
 from apps.common import pagecache
 from apps.common.files import private_response
+from apps.common.steps import form_errors_text, form_step, run_step
 from apps.common.views import list_context
 from apps.members.selectors import member_get_for_user
 
@@ -17,6 +18,10 @@ from .forms import ApplicationForm, DocumentForm, ProductConfirmForm, QueueFilte
 from .models import Document
 from .pages import page_generation
 from .visibility import history_for, sees_settlement_steps, status_label
+
+def _back(pk: int) -> str:
+    return reverse("ops:application_detail", args=[pk])
+
 
 SORTS = {"time": "created_at", "amount": "amount", "order": "order_no", "submitted": "submitted_at"}
 
@@ -54,7 +59,8 @@ def application_create(request, member_pk: int):
                                                           "region_code": home.code if home else ""})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+
+        def create():
             from apps.members.services import CONSENT_SCOPE, consent_record
 
             app = services.application_create(actor=request.user, member=member, product=d["product"],
@@ -63,11 +69,12 @@ def application_create(request, member_pk: int):
                                               client_type=d["client_type"])
             consent_record(actor=request.user, member=member,
                            scope=CONSENT_SCOPE.format(order_no=app.order_no))
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("已创建申请 %(no)s，请上传资料后提交。") % {"no": app.order_no})
-            return redirect("ops:application_detail", pk=app.pk)
+            return app
+
+        done = form_step(request, form, create, redirect_to=services.application_link,
+                         success=lambda app: _("已创建申请 %(no)s，请上传资料后提交。") % {"no": app.order_no})
+        if done:
+            return done
     return render(request, "applications/application_form.html", {"form": form, "member": member})
 
 
@@ -96,18 +103,16 @@ def _application_detail(request, pk: int, extra: dict):
     app = selectors.application_get_for_user(user=request.user, pk=pk)
     actions = [(name, services.ACTIONS[name][1], services.ACTIONS[name][3])
                for name in services.available_actions(user=request.user, app=app)]
-    can_upload = app.cm_id == request.user.pk and app.status in ("draft", "supplement")
-    doc_form = DocumentForm(checklist=app.product.checklist) if can_upload else None
-    perms = request.user
+    doc_form = DocumentForm(checklist=app.product.checklist) \
+        if services.documents_open(user=request.user, app=app) else None
     steps = sees_settlement_steps(request.user)
     ctx = {
         "app": app, "actions": actions, "doc_form": doc_form,
         "history": history_for(app.history.select_related("actor"), steps=steps),
         "sees_settlement_steps": steps, "status_shown": status_label(app.status, steps=steps),
         "documents": app.documents.select_related("uploaded_by"),
-        "can_supplement": (perms.has_perm("applications.review_cs") and app.status == "cs_review")
-        or (perms.has_perm("applications.review_lr") and app.status in ("lr_review", "pending_plan")),
-        "can_arbitrate": perms.has_perm("applications.arbitrate") and app.status == "cs_rejected",
+        "can_supplement": services.can_supplement(user=request.user, app=app),
+        "can_arbitrate": services.can_arbitrate(user=request.user, app=app),
         "product_form": ProductConfirmForm(initial={"product": app.product_id})
         if services.product_can_confirm(user=request.user, app=app) else None,
         # the latest dispatch attempt (through the reverse relation: review does not import dispatch)
@@ -132,27 +137,16 @@ def application_act(request, pk: int, action: str):
     kwargs = {"actor": request.user, "application_id": pk}
     if action != "submit":
         kwargs["comment"] = request.POST.get("comment", "").strip()
-    try:
-        service(**kwargs)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("操作成功：%(l)s。") % {"l": label})
-    return redirect("ops:application_detail", pk=pk)
+    return run_step(request, service, **kwargs, success=_("操作成功：%(l)s。") % {"l": label}, redirect_to=_back(pk))
 
 
 @require_POST
 @area_view("applications.view_application")
 def application_supplement(request, pk: int):
     selectors.application_get_for_user(user=request.user, pk=pk)
-    try:
-        services.ask_supplement(actor=request.user, application_id=pk, missing=request.POST.get("missing", "").strip(),
-                                asks_info=request.POST.get("asks_info") == "1")
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已通知客户经理补充资料。"))
-    return redirect("ops:application_detail", pk=pk)
+    return run_step(request, services.ask_supplement, actor=request.user, application_id=pk,
+                    missing=request.POST.get("missing", "").strip(), asks_info=request.POST.get("asks_info") == "1",
+                    success=_("已通知客户经理补充资料。"), redirect_to=_back(pk))
 
 
 @require_POST
@@ -162,31 +156,21 @@ def application_product(request, pk: int):
     selectors.application_get_for_user(user=request.user, pk=pk)
     form = ProductConfirmForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
-        return redirect("ops:application_detail", pk=pk)
-    try:
-        app = services.product_confirm(actor=request.user, application_id=pk, product=form.cleaned_data["product"],
-                                       reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已确认贷款类型（产品）：%(p)s。") % {"p": app.product.name}
-                         + (_("按新产品资料不齐，已要求客户经理补充。") if app.status == "supplement" else ""))
-    return redirect("ops:application_detail", pk=pk)
+        messages.error(request, form_errors_text(form))
+        return redirect(_back(pk))
+    return run_step(request, services.product_confirm, actor=request.user, application_id=pk,
+                    product=form.cleaned_data["product"], reason=form.cleaned_data["reason"], redirect_to=_back(pk),
+                    success=lambda app: _("已确认贷款类型（产品）：%(p)s。") % {"p": app.product.name}
+                    + (_("按新产品资料不齐，已要求客户经理补充。") if app.status == "supplement" else ""))
 
 
 @require_POST
 @area_view("applications.arbitrate")
 def application_arbitrate(request, pk: int):
     selectors.application_get_for_user(user=request.user, pk=pk)
-    try:
-        services.arbitrate(actor=request.user, application_id=pk, reasonable=request.POST.get("verdict") == "uphold",
-                           comment=request.POST.get("comment", "").strip())
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("仲裁已完成。"))
-    return redirect("ops:application_detail", pk=pk)
+    return run_step(request, services.arbitrate, actor=request.user, application_id=pk,
+                    reasonable=request.POST.get("verdict") == "uphold", comment=request.POST.get("comment", "").strip(),
+                    success=_("仲裁已完成。"), redirect_to=_back(pk))
 
 
 @require_POST
@@ -194,17 +178,12 @@ def application_arbitrate(request, pk: int):
 def document_upload(request, pk: int):
     app = selectors.application_get_for_user(user=request.user, pk=pk)
     form = DocumentForm(request.POST, request.FILES, checklist=app.product.checklist)
-    if form.is_valid():
-        try:
-            services.document_add(actor=request.user, application_id=pk, name=form.cleaned_data["name"],
-                                  upload=form.cleaned_data["file"])
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-        else:
-            messages.success(request, _("已上传：%(n)s。") % {"n": form.cleaned_data["name"]})
-    else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
-    return redirect("ops:application_detail", pk=pk)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect(_back(pk))
+    return run_step(request, services.document_add, actor=request.user, application_id=pk,
+                    name=form.cleaned_data["name"], upload=form.cleaned_data["file"],
+                    success=_("已上传：%(n)s。") % {"n": form.cleaned_data["name"]}, redirect_to=_back(pk))
 
 
 @area_view("applications.view_application")
