@@ -83,15 +83,15 @@ CM_STEPS = {"submit": ("submit", "applications.submit_application"),
             "resubmit": ("resubmit", "applications.submit_application")}
 
 
-def _owner_rule(app, user, code: str) -> bool:
+def _owner_rule(app, user, name: str) -> bool:
     """The CM's steps (code ``submit_application``) are the owner's only."""
-    return code != "applications.submit_application" or app.cm_id == user.pk
+    return STEPS[name][1] != "applications.submit_application" or app.cm_id == user.pk
 
 
 def documents_open(*, user, app: Application) -> bool:
     """The CM may add documents while the application may still be (re)submitted: a draft, or waiting for a
     supplement."""
-    return bool(APPLICATIONS.allowed(app, user, CM_STEPS, who=_owner_rule))
+    return bool(APPLICATIONS.allowed(app, user, CM_STEPS, who=lambda app, user, name: app.cm_id == user.pk))
 
 
 def document_add(*, actor, application_id: int, name: str, upload) -> Document:
@@ -384,7 +384,7 @@ def available_actions(*, user, app: Application) -> list[str]:
 
 def can_supplement(*, user, app: Application) -> bool:
     """The reviewer of the current step may ask for a supplement."""
-    return bool(APPLICATIONS.allowed(app, user, SUPPLEMENT_STEPS, who=lambda a, u, code: code == supplement_perm(a)))
+    return bool(APPLICATIONS.allowed(app, user, SUPPLEMENT_STEPS, who=lambda a, u, name: SUPPLEMENT_STEPS[name][1] == supplement_perm(a)))
 
 
 def can_arbitrate(*, user, app: Application) -> bool:

@@ -9,7 +9,9 @@ A workflow step is the same sequence everywhere, inside one transaction:
 4. the step's own rules under the lock (``check``): they may refuse, set fields, and return the log text;
 5. move (the django-fsm transition), then ``then`` (what depends on the new status), save;
 6. write one row to the app's log table (``LogTable.write``: one writer over the five tables);
-7. message the next people (``Notice``) and queue the after-commit work (``on_commit``, run only once the
+7. ``after``: what the step moves besides its row, in the same transaction (the application a case's
+   disbursement moves, the hold it releases);
+8. message the next people (``Notice``) and queue the after-commit work (``on_commit``, run only once the
    outermost transaction commits — never after a rollback).
 
 Each app declares its ``Workflow`` once (how it locks, its log table, how a refusal reads) and its services
@@ -40,8 +42,10 @@ class LogTable:
     has — the status pair only where it keeps one, ``at`` unless the table stamps it itself — and cuts the
     text to the column's length."""
 
-    def __init__(self, model: type[models.Model], fk: str, *, text_field: str = "text"):
-        self.model, self.fk, self.text_field = model, fk, text_field
+    def __init__(self, model: type[models.Model], fk: str, *, text_field: str = "text", still_status: bool = True):
+        # ``still_status``: a step that moves nothing records the unchanged status (or, False, no status pair:
+        # a note in the log, not a step of the status machine)
+        self.model, self.fk, self.text_field, self.still_status = model, fk, text_field, still_status
 
     @cached_property
     def _shape(self) -> tuple[int | None, bool, bool]:
@@ -98,16 +102,19 @@ class Workflow(Generic[M]):
         status = getattr(row, f"get_{self.field}_display")()
         return ValidationError(str(self.refused_text) % {"status": status, "label": label})
 
-    def run(self, *, actor, pk: int, perm: str | Callable[[M], str] | None, label: str, method: str | None = None,
+    def run(self, *, actor, pk: int, perm: str | Callable[[M], str] | None, label: str,
+            method: str | Callable[[M], str | None] | None = None,
             expect: Iterable[str] | None = None, check: Callable[[M], str | None] | None = None,
-            then: Callable[[M], None] | None = None, text: str | Callable[[M], str] = "",
+            then: Callable[[M], None] | None = None, after: Callable[[M], Any] | None = None,
+            text: str | Callable[[M], str] = "",
             notify: Sequence[Notice] | Callable[[M], Sequence[Notice]] = (),
             on_commit: Sequence[Callable[[M], Any]] = (),
             within: Callable[[], contextlib.AbstractContextManager] | None = None, save: bool = True,
             log: bool = True) -> M:
         """Run one step (the numbered sequence in the module docstring) and return the moved row.
 
-        ``perm`` may depend on the locked row (the code of the current review step); ``text`` is the log
+        ``perm`` and ``method`` may depend on the locked row (the code of the current review step, which of two
+        moves a confirmation makes); ``text`` is the log
         text unless ``check`` returns one; ``within`` adds a context around the transaction's body (e.g. the
         dispatch statistics collector)."""
         with transaction.atomic(), (within() if within else contextlib.nullcontext()):
@@ -115,12 +122,16 @@ class Workflow(Generic[M]):
             code = perm(row) if callable(perm) else perm
             if code and not actor.has_perm(code):
                 raise PermissionDenied(code)
+            if callable(method):
+                method = method(row)
             if method is not None and not can_proceed(getattr(row, method)):
                 raise self.refusal(row, label)
             if expect is not None and getattr(row, self.field) not in set(expect):
                 raise self.refusal(row, label)
             note = check(row) if check else None
             self.apply(row, method, actor=actor, text=note or _value(text, row), then=then, save=save, log=log)
+            if after is not None:
+                after(row)
             for notice in (notify(row) if callable(notify) else notify):
                 notice.send(self.send, row, actor)
             for work in on_commit:
@@ -140,17 +151,29 @@ class Workflow(Generic[M]):
         if save:
             row.save()
         if log:
-            self.log.write(row, actor=actor, from_status=old, to_status=getattr(row, self.field), text=text)
+            new = getattr(row, self.field)
+            if method is None and not self.log.still_status:
+                old = new = ""
+            self.log.write(row, actor=actor, from_status=old, to_status=new, text=text)
         return row
 
-    def allowed(self, row: M, user, steps: Mapping[str, tuple[str, str]],
+    def allowed(self, row: M, user, steps: Mapping[str, tuple[str | Iterable[str], str]],
                 who: Callable[[M, Any, str], bool] | None = None) -> list[str]:
-        """The steps ``user`` may take on ``row`` now, in ``steps``' order: ``steps`` maps a step's name to
-        (its django-fsm transition, its permission code); a step is offered when the state machine allows the
-        transition from the current state (its conditions included), the user holds the code, and ``who``
-        (the step's owner rule, when the workflow has one) agrees. The services check all of it again under
-        the row lock."""
-        open_ = {t.name for t in getattr(row, f"get_available_{self.field}_transitions")()}
-        return [name for name, (method, code) in steps.items()
-                if method in open_ and has_transition_perm(getattr(row, method), user) and user.has_perm(code)
-                and (who is None or who(row, user, code))]
+        """The steps ``user`` may take on ``row`` now, in ``steps``' order. ``steps`` maps a step's name to (its
+        django-fsm transition — or, for a step taken inside a state, the states it is taken in — and its
+        permission code). A step is offered when the state machine allows it from the current state (the
+        transition's conditions included), the user holds the code, and ``who(row, user, name)`` (the step's
+        own rule, when the workflow has one: the owner, a confirmation not given yet) agrees. The services
+        check all of it again under the row lock."""
+        open_ = {t.name: t for t in getattr(row, f"get_available_{self.field}_transitions")()}
+        state = getattr(row, self.field)
+        names = []
+        for name, (where, code) in steps.items():
+            if isinstance(where, str):
+                if where not in open_ or not has_transition_perm(getattr(row, where), user):
+                    continue
+            elif state not in set(where):
+                continue
+            if user.has_perm(code) and (who is None or who(row, user, name)):
+                names.append(name)
+        return names

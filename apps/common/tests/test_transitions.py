@@ -134,7 +134,7 @@ def test_steps_offered_are_the_state_machines(cast):
              "report": ("institution_report", "complaints.handle_institution_complaint")}
     assert flow().allowed(c, cast.cc, steps) == ["not_accept"]  # the report's transition is not open
     assert flow().allowed(c, cast.cm, steps) == []  # no code
-    assert flow().allowed(c, cast.cc, steps, who=lambda row, user, code: False) == []
+    assert flow().allowed(c, cast.cc, steps, who=lambda row, user, name: False) == []
 
 
 def test_one_writer_fills_the_columns_each_table_has(cast):
