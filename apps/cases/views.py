@@ -2,11 +2,10 @@
 client in full (the client chose this institution), its log and the form of each step the user may take now:
 allocate, start review, book and record the signing, disburse, or cannot lend. Each form posts to its own
 URL, calls one service and comes back to the case; a refused step shows the service's message."""
-from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +15,7 @@ from apps.members.services import pii_shown
 from apps.common.files import private_response
 from apps.common.money import format_cny
 from apps.common.numbers import decimal_text
+from apps.common.steps import flash_hidden_errors, form_step
 from apps.common.views import list_context
 
 from . import selectors, services
@@ -54,20 +54,13 @@ def case_list(request):
     return render(request, "cases/case_list.html", ctx)
 
 
-def _steps_open(case: Case, user) -> set[str]:
-    """The steps this user may take on the case now (the services check again under the row lock)."""
-    transitions = {t.name for t in case.get_available_status_transitions()}
-    handles = case.officer_id == user.pk or user.has_perm("cases.allocate_case")
-    return {key for key, (transition, perm, _make) in STEPS.items()
-            if transition in transitions and user.has_perm(perm) and (perm != "cases.handle_case" or handles)}
-
-
-def flash_hidden_errors(request, bound: dict, shown) -> None:
-    """A refused form whose step is no longer offered (the case or settlement moved on meanwhile) is not on
-    the page again: its error goes to the messages instead, so the user still learns why."""
-    for key, form in bound.items():
-        if key not in shown and form.errors:
-            messages.error(request, next(e for errs in form.errors.values() for e in errs))
+def _steps_open(case: Case, user) -> list[str]:
+    """The steps this user may take on the case now, from the state machine, the codes and the officer rule
+    (the services check again under the row lock)."""
+    return services.CASES.allowed(case, user, {key: (transition, perm) for key, (transition, perm, _m)
+                                               in STEPS.items()},
+                                  who=lambda case, user, key: STEPS[key][1] != "cases.handle_case"
+                                  or services.handles(case, user))
 
 
 def _detail(request, case: Case, bound: dict | None = None):
@@ -121,25 +114,17 @@ def case_id_photo(request, pk: int, side: str):
     return private_response(getattr(member, ID_PHOTOS[side]))
 
 
-def run_step(request, form, call, done, *, success_url: str, rerender):
-    """The POST half of a workflow step (used by the settlement pages too): validate the form, call the
-    service with the cleaned data, then redirect with ``done(data)`` as the success message; when the input or
-    the service refuses, ``rerender(form)`` shows the page again with the error and the typed values."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, done(form.cleaned_data))
-            return redirect(success_url)
-    return rerender(form)
-
-
 def _step(request, pk: int, key: str, form, call, done):
+    """The POST half of a case step: validate the form, call the service with the cleaned data, then redirect
+    with ``done(data)`` as the success message; when the input or the service refuses, the page is shown again
+    with the error and the typed values."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
-    return run_step(request, form, lambda d: call(case, d), done, success_url=reverse("inst:case_detail", args=[pk]),
-                    rerender=lambda f: _detail(request, case, {key: f}))
+    if form.is_valid():
+        moved = form_step(request, form, call, case, form.cleaned_data, success=done(form.cleaned_data),
+                          redirect_to=reverse("inst:case_detail", args=[pk]))
+        if moved:
+            return moved
+    return _detail(request, case, {key: form})
 
 
 @require_POST

@@ -42,10 +42,15 @@ class LogTable:
     has — the status pair only where it keeps one, ``at`` unless the table stamps it itself — and cuts the
     text to the column's length."""
 
-    def __init__(self, model: type[models.Model], fk: str, *, text_field: str = "text", still_status: bool = True):
+    def __init__(self, model: type[models.Model], fk: str, *, text_field: str = "text", still_status: bool = True,
+                 subject: Callable[[Any], models.Model] | None = None,
+                 written: Callable[[models.Model], Any] | None = None):
         # ``still_status``: a step that moves nothing records the unchanged status (or, False, no status pair:
-        # a note in the log, not a step of the status machine)
+        # a note in the log, not a step of the status machine); ``subject``: the row the log belongs to when it
+        # is not the moved row itself (an offer's moves go to its dispatch's log); ``written(owner)``: after each
+        # row, in the transaction (e.g. a webhook event)
         self.model, self.fk, self.text_field, self.still_status = model, fk, text_field, still_status
+        self.subject, self.written = subject, written
 
     @cached_property
     def _shape(self) -> tuple[int | None, bool, bool]:
@@ -58,12 +63,16 @@ class LogTable:
     def write(self, row: models.Model, *, text: str, actor=None, from_status: str = "", to_status: str = "",
               at=None) -> models.Model:
         length, statuses, stamps = self._shape
-        values: dict[str, Any] = {self.fk: row, "actor": actor, self.text_field: text[:length] if length else text}
+        owner = self.subject(row) if self.subject is not None else row
+        values: dict[str, Any] = {self.fk: owner, "actor": actor, self.text_field: text[:length] if length else text}
         if statuses:
             values.update(from_status=from_status or "", to_status=to_status or "")
         if stamps:
             values["at"] = at or clock.now()
-        return self.model.objects.create(**values)
+        entry = self.model.objects.create(**values)
+        if self.written is not None:
+            self.written(owner)
+        return entry
 
 
 def _value(spec, row):
@@ -95,8 +104,10 @@ class Workflow(Generic[M]):
     hung on the row). ``refused`` is the refusal text with ``%(status)s`` and ``%(label)s``."""
 
     def __init__(self, *, lock: Callable[[Any, int], M], log: LogTable, refused: str,
-                 send: Callable[..., Any], field: str = "status"):
+                 send: Callable[..., Any], field: str = "status", on_move: Callable[[M, str], Any] | None = None):
+        # ``on_move(row, old_status)``: after every change of status, in the transaction (e.g. a webhook event)
         self.lock, self.log, self.refused_text, self.send, self.field = lock, log, refused, send, field
+        self.on_move = on_move
 
     def refusal(self, row: M, label: str) -> ValidationError:
         status = getattr(row, f"get_{self.field}_display")()
@@ -155,6 +166,8 @@ class Workflow(Generic[M]):
             if method is None and not self.log.still_status:
                 old = new = ""
             self.log.write(row, actor=actor, from_status=old, to_status=new, text=text)
+        if method is not None and self.on_move is not None:
+            self.on_move(row, old)
         return row
 
     def allowed(self, row: M, user, steps: Mapping[str, tuple[str | Iterable[str], str]],
