@@ -2,13 +2,13 @@
 terms per product with its period and history; a new version from a date; ending a version. The rules (no
 overlapping periods, terms never edited) are apps.settlement.agreements'."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
+from apps.common.steps import form_step, run_step
 from apps.common import clock
 from apps.common.views import list_context
 
@@ -44,14 +44,12 @@ def agreement_list(request):
 def agreement_create(request):
     form = AgreementForm(request.POST or None, initial={"valid_from": clock.today()})
     if request.method == "POST" and form.is_valid():
-        try:
-            a = agreements.agreement_create(actor=request.user, **form.terms())
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("已新增佣金协议 %(n)s（%(i)s · %(p)s）。")
-                             % {"n": a.number, "i": a.institution.name, "p": a.product.name})
-            return redirect(f"{reverse('platform:agreement_list')}?institution={a.institution_id}")
+        done = form_step(request, form, agreements.agreement_create, actor=request.user, **form.terms(),
+                         success=lambda a: _("已新增佣金协议 %(n)s（%(i)s · %(p)s）。")
+                         % {"n": a.number, "i": a.institution.name, "p": a.product.name},
+                         redirect_to=lambda a: f"{reverse('platform:agreement_list')}?institution={a.institution_id}")
+        if done:
+            return done
     return render(request, "settlement/agreement_form.html", {"form": form})
 
 
@@ -62,13 +60,9 @@ def agreement_end(request, pk: int):
     form = AgreementEndForm(request.POST)
     if not form.is_valid():
         messages.error(request, next(e for errs in form.errors.values() for e in errs))
-    else:
-        try:
-            agreements.agreement_end(actor=request.user, agreement_id=a.pk, valid_to=form.cleaned_data["valid_to"],
-                                     reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-        else:
-            messages.success(request, _("佣金协议 %(n)s 的最后有效日已设为 %(d)s。")
-                             % {"n": a.number, "d": form.cleaned_data["valid_to"].strftime("%Y-%m-%d")})
-    return redirect("platform:agreement_list")
+        return redirect("platform:agreement_list")
+    return run_step(request, agreements.agreement_end, actor=request.user, agreement_id=a.pk,
+                    valid_to=form.cleaned_data["valid_to"], reason=form.cleaned_data["reason"],
+                    success=_("佣金协议 %(n)s 的最后有效日已设为 %(d)s。")
+                    % {"n": a.number, "d": form.cleaned_data["valid_to"].strftime("%Y-%m-%d")},
+                    redirect_to="platform:agreement_list")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import DataScope, Organization
 from apps.accounts.permissions import area_view
 from apps.accounts.selectors import user_data_scope
-from apps.cases.views import flash_hidden_errors, run_step
 from apps.common import clock
 from apps.common.files import private_response, private_save
 from apps.common.money import format_cny
+from apps.common.steps import flash_hidden_errors, form_step, run_step
 from apps.common.views import list_context
 from apps.positions.models import Hold
 from apps.positions.selectors import institution_finance_summary
@@ -71,29 +71,17 @@ def settlement_list(request):
     return render(request, "settlement/settlement_list.html", ctx)
 
 
+# the steps each area's page offers (the rating step is shown as "rate" in both)
+AREA_STEPS = {"inst": {"pay": "pay", "rate_platform": "rate"},
+              "ops": {"amount": "amount", "client": "client", "commission": "commission", "decide": "decide",
+                      "receipt": "receipt", "release": "release", "rate_institution": "rate"}}
+
+
 def _steps_open(s: Settlement, user, area: str) -> set[str]:
-    """The steps this user may take on the settlement now (the services check again under the row lock)."""
-    has = user.has_perm
-    side, rate_perm = SIDES[area]
-    rated = s.ratings.filter(side=side).exists()
-    open_steps = {
-        "rate": has(rate_perm) and s.status == S.RELEASED and not s.completed_at and not rated,
-    }
-    if area == "inst":
-        open_steps["pay"] = has("settlement.pay_settlement") and s.status == S.STATEMENT
-    else:
-        pending = s.pending_adjustment
-        open_steps.update({
-            "amount": has("settlement.confirm_amount") and s.status == S.CONFIRMING and not s.of_confirmed_at,
-            "client": (has("settlement.confirm_client") and s.application.cm_id == user.pk
-                       and s.status == S.CONFIRMING and not s.cm_confirmed_at),
-            "commission": has("settlement.confirm_commission") and s.status == S.COMMISSION and pending is None,
-            "decide": (has("settlement.approve_commission") and s.status == S.COMMISSION and pending is not None
-                       and pending.proposed_by_id != user.pk),
-            "receipt": has("settlement.confirm_receipt") and s.status == S.PAID,
-            "release": has("settlement.release_hold") and s.status == S.CONFIRMED,
-        })
-    return {key for key, ok in open_steps.items() if ok}
+    """The steps this user may take on the settlement now, from the state machine, the permission codes and
+    each step's rule (the services check again under the row lock)."""
+    shown = AREA_STEPS[area]
+    return {shown[name] for name in services.steps_open(user=user, s=s) if name in shown}
 
 
 def _detail(request, s: Settlement, bound: dict | None = None):
@@ -138,22 +126,22 @@ def _back(request, pk: int) -> str:
 
 
 def _form_step(request, pk: int, key: str, form, call, done):
+    """A step with input: validate the form, call the service with the cleaned data, redirect with ``done(data)``;
+    when the input or the service refuses, the page again with the error and the typed values."""
     s = selectors.settlement_get_for_user(user=request.user, pk=pk)
-    return run_step(request, form, lambda d: call(s, d), done, success_url=_back(request, pk),
-                    rerender=lambda f: _detail(request, s, {key: f}))
+    if form.is_valid():
+        moved = form_step(request, form, call, s, form.cleaned_data, success=done(form.cleaned_data),
+                          redirect_to=_back(request, pk))
+        if moved:
+            return moved
+    return _detail(request, s, {key: form})
 
 
 def _button_step(request, pk: int, call, done):
     """A step without input (one button): ``done(settlement)`` is the success message, the service's refusal
     the error message."""
     s = selectors.settlement_get_for_user(user=request.user, pk=pk)
-    try:
-        s = call(s)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, done(s))
-    return redirect(_back(request, pk))
+    return run_step(request, call, s, success=done, redirect_to=_back(request, pk))
 
 
 # ---- the institution ----
@@ -339,10 +327,6 @@ def follow_up_done(request, pk: int):
     if not form.is_valid():
         messages.error(request, form.errors["note"][0])
         return redirect("ops:follow_up_list")
-    try:
-        task = services.follow_up_done(actor=request.user, follow_up_id=pk, note=form.cleaned_data["note"])
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已记录对 %(inst)s 的联系。") % {"inst": task.settlement.institution.name})
-    return redirect("ops:follow_up_list")
+    return run_step(request, services.follow_up_done, actor=request.user, follow_up_id=pk,
+                    note=form.cleaned_data["note"], redirect_to="ops:follow_up_list",
+                    success=lambda task: _("已记录对 %(inst)s 的联系。") % {"inst": task.settlement.institution.name})
