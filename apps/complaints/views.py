@@ -4,9 +4,10 @@ user owns now, attachments, and the complaint centre's dashboard (/ops/complaint
 Which step forms a user sees follows the services' rules: the permission code of the step and, where the
 services require it, being among the step's owners (``services.owners``). Institutions see a complaint's
 internal 数银 handling (responsible staff, penalties) only as status changes."""
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from apps.applications.models import Application
 from apps.common import clock
 from apps.common.files import private_response
 from apps.common.money import format_cny
+from apps.common.steps import form_step
 from apps.common.views import list_context
 
 from . import selectors, services
@@ -100,43 +102,23 @@ def complaint_new(request):
             if application_id is None:
                 form.add_error("order_no", _("找不到该贷款申请，请检查单号。"))
         if not form.errors:
-            try:
-                c = services.complaint_file(
-                    actor=request.user, subject=d["subject"], content=d["content"],
-                    contact_person=d["contact_person"], contact_phone=d["contact_phone"],
-                    on_behalf_of_client=d.get("on_behalf_of_client", False), application_id=application_id,
-                    attachments=d["attachments"])
-            except ValidationError as exc:
-                form.add_error(None, exc.messages[0])
-            else:
-                messages.success(request, _("已提交投诉 %(no)s，投诉处理中心将尽快受理审核，处理进展会通过站内信通知您。")
-                                 % {"no": c.number})
-                return redirect(f"{request.area}:complaint_detail", pk=c.pk)
+            done = form_step(
+                request, form, services.complaint_file, actor=request.user, subject=d["subject"],
+                content=d["content"], contact_person=d["contact_person"], contact_phone=d["contact_phone"],
+                on_behalf_of_client=d.get("on_behalf_of_client", False), application_id=application_id,
+                attachments=d["attachments"],
+                success=lambda c: _("已提交投诉 %(no)s，投诉处理中心将尽快受理审核，处理进展会通过站内信通知您。")
+                % {"no": c.number}, redirect_to=lambda c: reverse(f"{request.area}:complaint_detail", args=[c.pk]))
+            if done:
+                return done
     return render(request, "complaints/complaint_form.html", {"form": form})
 
 
 # ---- the detail page and the step forms ----
 
 def _actions(request, c: Complaint) -> set[str]:
-    """The step forms this user may use now (the services enforce the same rules)."""
-    user = request.user
-    if c.status == S.SUGGESTION and c.suggestion_handled_at is None and not _in_institution(request) \
-            and user.pk in services.suggestion_department_members(c):
-        return {"suggestion_handled"}
-    if not c.is_open:
-        return set()
-    if _in_institution(request):
-        owns = c.status == S.INSTITUTION_HANDLING and user.has_perm("complaints.handle_institution_complaint")
-        return {"report"} if owns and user.pk in services.owners(c) else set()
-    if user.has_perm("complaints.handle_complaint"):
-        step = {S.SCREENING: "screen", S.FINAL_REVIEW: "final_review", S.PLATFORM_CONFIRMING: "platform_confirm"}
-        if c.status in step:
-            return {step[c.status]}
-    if c.status == S.INVESTIGATING and user.has_perm("complaints.review_complaint") and user.pk in services.owners(c):
-        return {"decide"}
-    if c.status == S.CONFIRMING and user.pk in services.owners(c):
-        return {"confirm_penalty"}
-    return set()
+    """The step forms this user may use now (the services' own rules: ``services.steps_open``)."""
+    return services.steps_open(user=request.user, c=c)
 
 
 def _filer_only(user, c: Complaint) -> bool:
@@ -220,19 +202,17 @@ def _act(request, pk: int, action: str, call, success):
     c = selectors.complaint_get_for_user(user=request.user, pk=pk)
     form_class = STEP_FORMS[action]
     form = form_class(request.POST) if form_class else None
+    back = reverse(f"{request.area}:complaint_detail", args=[pk])
     if form is None or form.is_valid():
         data = form.cleaned_data if form else {}
-        try:
-            done = call(c, data)
-        except ValidationError as exc:
-            c = selectors.complaint_get_for_user(user=request.user, pk=pk)
-            if form is None or action not in _actions(request, c):
-                messages.error(request, exc.messages[0])
-                return redirect(f"{request.area}:complaint_detail", pk=pk)
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, success(done, data))
-            return redirect(f"{request.area}:complaint_detail", pk=pk)
+        target = form if form is not None else forms.Form({})  # a button: the refusal needs somewhere to go
+        moved = form_step(request, target, call, c, data, success=lambda done: success(done, data), redirect_to=back)
+        if moved:
+            return moved
+        c = selectors.complaint_get_for_user(user=request.user, pk=pk)
+        if form is None or action not in _actions(request, c):
+            messages.error(request, target.non_field_errors()[0])
+            return redirect(back)
     return _detail_page(request, c, bound={action: form})
 
 
