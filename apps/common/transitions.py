@@ -89,10 +89,13 @@ class Notice:
     body: Any = ""
     category: str = "workflow"
     from_actor: bool = False  # the actor is the message's sender (otherwise the system)
+    event: str = ""  # the notification kind (apps/notifications/events.py); empty: derived from category and link
 
     def send(self, sender: Callable[..., Any], row, actor) -> None:
+        extra = {"event": self.event} if self.event else {}
         sender(recipients=list(_value(self.to, row)), title=_value(self.title, row), link=_value(self.link, row),
-               body=_value(self.body, row), category=self.category, sender=actor if self.from_actor else None)
+               body=_value(self.body, row), category=self.category, sender=actor if self.from_actor else None,
+               **extra)
 
 
 class Workflow(Generic[M]):

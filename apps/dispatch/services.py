@@ -14,15 +14,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _, gettext_lazy
 
 from apps.accounts.models import Organization, User
 from apps.applications.models import Application, Status as AppStatus
 from apps.applications.selectors import application_list_for_user
-from apps.applications.services import reviewers, status_apply
+from apps.applications.services import application_link, reviewers, status_apply
 from apps.applications.pages import page_generation
 from apps.common import clock, pagecache
 from apps.common.db import retry_on_conflict
 from apps.common.params import params_get_many
+from apps.common.transitions import LogTable, Notice, Workflow
 from apps.messaging.services import message_send
 from apps.positions.services import LedgerError, hold_place, hold_release, institution_accounts
 from apps.webhooks import services as webhooks
@@ -63,7 +66,61 @@ def _lock_live(app: Application) -> Dispatch | None:
 
 
 def _app_link(app) -> str:
-    return f"/ops/applications/{app.pk}/"
+    return application_link(app)
+
+
+def _offers_link(history: bool = False) -> str:
+    return reverse("inst:offer_list") + ("?tab=history" if history else "")
+
+
+def _choice_link(app) -> str:
+    return reverse("ops:dispatch_choice", args=[app.pk])
+
+
+def _lock_offer_row(actor, candidate_id: int) -> Candidate:
+    """An offer for the kernel: the application, its live dispatch, then the offer (the lock order above); the
+    offer carries the locked application and dispatch."""
+    ref = selectors.offers_for_user(user=actor).filter(pk=candidate_id).values("application_id").first()
+    if ref is None:
+        raise Http404
+    app = _lock_application(ref["application_id"])
+    dispatch = _lock_live(app)
+    cand = Candidate.objects.select_for_update(of=("self",)).select_related("round", "institution").get(pk=candidate_id)
+    cand.application = app
+    if dispatch is not None and dispatch.pk == cand.dispatch_id:
+        cand.dispatch = dispatch
+    cand.live = dispatch
+    return cand
+
+
+def _offer_open(cand: Candidate):
+    """An offer may be answered while its dispatch runs and before its own deadline; returns now."""
+    now = clock.now()
+    if cand.live is None or cand.live.pk != cand.dispatch_id or cand.live.status != Dispatch.Status.RUNNING \
+            or now >= cand.deadline:
+        raise ValidationError(_("该派单已超过受理时限，不能再处理。"))
+    return now
+
+
+def _lock_choice(actor, application_id: int) -> Dispatch:
+    """The CM's own application, then its live dispatch (carrying the locked application)."""
+    if application_list_for_user(user=actor).filter(pk=application_id, cm=actor).first() is None:
+        raise Http404
+    app = _lock_application(application_id)
+    dispatch = _lock_live(app)
+    if dispatch is None or not dispatch.accepted_count or dispatch.choice_deadline is None:
+        raise ValidationError(_("该申请当前不在客户选择阶段（尚无机构受理，或已选定、已超时退回），请刷新页面。"))
+    dispatch.application = app
+    return dispatch
+
+
+EVENTS = LogTable(Event, "dispatch")
+OFFERS: Workflow[Candidate] = Workflow(
+    lock=_lock_offer_row, log=LogTable(Event, "dispatch", subject=lambda cand: cand.dispatch), send=message_send,
+    refused=gettext_lazy("该派单已处理（%(status)s），请刷新页面。"))
+DISPATCHES: Workflow[Dispatch] = Workflow(
+    lock=_lock_choice, log=EVENTS, send=message_send,
+    refused=gettext_lazy("该申请当前不在客户选择阶段（尚无机构受理，或已选定、已超时退回），请刷新页面。"))
 
 
 # ---- starting a dispatch ----
@@ -196,7 +253,7 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
            + f"，各家受理截止 {clock_text(offer_deadline)}", now=now)
     message_send(recipients=institution_users(*[p.institution_id for p in picked]), category="workflow",
                  event="offer.created", title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理",
-                 link="/inst/dispatch/offers/")
+                 link=_offers_link())
     return rnd
 
 
@@ -239,7 +296,7 @@ def _offers_withdraw(app, dispatch: Dispatch, now, *, reason: str, round_id: int
     _event(dispatch, f"撤回仍在受理中的派单（{reason}）：" + "、".join(o[3] for o in open_offers), now=now, actor=actor)
     for _pk, _profile, institution_id, _name in open_offers:
         message_send(recipients=institution_users(institution_id), category="workflow", event="offer.withdrawn",
-                     link="/inst/dispatch/offers/?tab=history",
+                     link=_offers_link(history=True),
                      title=f"派单 {app.order_no} 已撤回：{reason}（不计入贵机构弃单率）")
     return len(open_offers)
 
@@ -302,7 +359,7 @@ def _first_acceptance(app, dispatch: Dispatch, now, values, cand: Candidate) -> 
     if app.status == AppStatus.DISPATCHING:
         status_apply(app, "dispatch_accepted", comment=text)
     _event(dispatch, text, now=now)
-    message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/dispatch/{app.pk}/choice/",
+    message_send(recipients=[app.cm_id], category="workflow", link=_choice_link(app),
                  title=f"贷款申请 {app.order_no} 已有机构受理，可录入客户选择（{clock_text(dispatch.choice_deadline)} 前）")
 
 
@@ -319,7 +376,7 @@ def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> 
         if app.status == AppStatus.DISPATCHING:
             status_apply(app, "dispatch_accepted", comment=text)
         _event(dispatch, text, now=now)
-        message_send(recipients=[app.cm_id], category="workflow", link=f"/ops/dispatch/{app.pk}/choice/",
+        message_send(recipients=[app.cm_id], category="workflow", link=_choice_link(app),
                      title=f"贷款申请 {app.order_no} 派发结束，共 {dispatch.accepted_count} 家机构受理，请录入客户选择")
         return
     if not reason:
@@ -426,21 +483,24 @@ def _offer_accept(*, actor, candidate_id: int, capacity_gone: bool) -> Candidate
 @retry_on_conflict
 def offer_decline(*, actor, candidate_id: int, code: str, text: str = "") -> Candidate:
     if code not in DeclineReason.values:
-        raise ValidationError("请选择拒绝原因。")
+        raise ValidationError(_("请选择拒绝原因。"))
     text = (text or "").strip()
     if code == DeclineReason.OTHER and not text:
-        raise ValidationError("选择“其他”时请填写拒绝说明。")
-    with transaction.atomic(), stats.collecting():
-        app, dispatch, cand, now = _lock_offer(actor, candidate_id)
-        cand.decline()
+        raise ValidationError(_("选择“其他”时请填写拒绝说明。"))
+    answered = {}
+
+    def check(cand):
+        answered["now"] = now = _offer_open(cand)
         cand.decline_code, cand.decline_text = code, text[:300]
         cand.answered_at, cand.answered_by, cand.resolved_at = now, actor, now
-        cand.save()
+        return f"{cand.institution.name} 拒绝：{DeclineReason(code).label}{('，' + text) if text else ''}"
+
+    def after(cand):
         stats.answered(cand.profile_id, declined_count=1)
-        _event(dispatch, f"{cand.institution.name} 拒绝：{DeclineReason(code).label}{('，' + text) if text else ''}",
-               now=now, actor=actor)
-        _after_answer(app, dispatch, cand.round, now, _params())
-        return cand
+        _after_answer(cand.application, cand.dispatch, cand.round, answered["now"], _params())
+
+    return OFFERS.run(actor=actor, pk=candidate_id, perm="dispatch.answer_case", method="decline", label=_("拒绝"),
+                      check=check, after=after, within=stats.collecting)
 
 
 # ---- the client's choice ----
@@ -457,27 +517,18 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
     """The CM records the client's choice among the accepting institutions (``candidate_id``) or the
     client's refusal of all (``None``) — from the first acceptance on, while other offers may still be open
     (those are withdrawn: no hold, not counted against the institutions, each told by 站内信)."""
-    if not actor.has_perm("dispatch.record_choice"):
-        raise PermissionDenied("dispatch.record_choice")
-    if application_list_for_user(user=actor).filter(pk=application_id, cm=actor).first() is None:
-        raise Http404
-    with transaction.atomic(), stats.collecting():
-        app = _lock_application(application_id)
-        dispatch = _lock_live(app)
-        now = clock.now()
-        if dispatch is None or not dispatch.accepted_count or dispatch.choice_deadline is None:
-            raise ValidationError("该申请当前不在客户选择阶段（尚无机构受理，或已选定、已超时退回），请刷新页面。")
+    if candidate_id is None:
+        return _client_refuses(actor=actor, application_id=application_id, note=note)
+    chosen = {}
+
+    def check(dispatch):
+        app, now = dispatch.application, clock.now()
         if now >= dispatch.choice_deadline:
-            raise ValidationError("客户确认时限已过，系统将退回贷审处理。")
-        if candidate_id is None:
-            if not note.strip():
-                raise ValidationError("请填写客户拒绝的原因。")
-            _close_choice(app, dispatch, now, lapsed=False, actor=actor, note=note.strip())
-            return dispatch
+            raise ValidationError(_("客户确认时限已过，系统将退回贷审处理。"))
         cand = dispatch.candidates.select_for_update(of=("self",)).select_related("institution").filter(
             pk=candidate_id, status=C.ACCEPTED).first()
         if cand is None:
-            raise ValidationError("只能选择已受理的机构。")
+            raise ValidationError(_("只能选择已受理的机构。"))
         cand.choose()
         cand.resolved_at = now
         cand.save(update_fields=["status", "resolved_at"])
@@ -490,23 +541,48 @@ def client_choose(*, actor, application_id: int, candidate_id: int | None, note:
             other.save(update_fields=["status", "resolved_at"])
             candidate_release(other, now)
         withdrawn = _close_running(app, dispatch, now, reason="客户已选定其他机构", actor=actor)
-        dispatch.choose()
+        chosen.update(cand=cand, others=others, now=now)
         dispatch.chosen, dispatch.closed_at = cand, now
         dispatch.outcome = f"客户选定 {cand.institution.name}" + (f"，撤回 {withdrawn} 家未答复的派单" if withdrawn else "")
-        dispatch.save(update_fields=["status", "chosen", "closed_at", "outcome"])
-        _timers_retire(dispatch.timers.all(), now, "客户已选定")
+        return f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸"
+
+    def after(dispatch):
+        cand = chosen["cand"]
+        _timers_retire(dispatch.timers.all(), chosen["now"], "客户已选定")
+        app = dispatch.application
         status_apply(app, "client_choose", actor=actor, comment=f"客户选定 {cand.institution.name}。{note}".strip())
         webhooks.emit(cand.institution_id, "client.chose", {"offer_id": cand.pk, "order_no": app.order_no, "chosen": True})
         for hook in hooks.on_chosen:
             hook(cand)
-        _event(dispatch, f"客户选定 {cand.institution.name}，其余 {len(others)} 家机构已解冻头寸", now=now, actor=actor)
-        message_send(recipients=institution_users(cand.institution_id), category="workflow", event="offer.chosen",
-                     link="/inst/dispatch/offers/?tab=history",
+        for other in chosen["others"]:
+            webhooks.emit(other.institution_id, "client.chose", {"offer_id": other.pk, "order_no": app.order_no,
+                                                                 "chosen": False})
+
+    def notices(dispatch):
+        app, cand = dispatch.application, chosen["cand"]
+        yield Notice(to=institution_users(cand.institution_id), link=_offers_link(history=True), event="offer.chosen",
                      title=f"客户已选定贵机构办理：{app.product.name} {app.amount:,.2f} 元（{app.order_no}）")
-        for other in others:
-            webhooks.emit(other.institution_id, "client.chose", {"offer_id": other.pk, "order_no": app.order_no, "chosen": False})
-            message_send(recipients=institution_users(other.institution_id), category="workflow",
-                         event="offer.chosen", title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
+        for other in chosen["others"]:
+            yield Notice(to=institution_users(other.institution_id), event="offer.chosen",
+                         title=f"客户选择了其他机构（{app.order_no}），已为贵机构恢复冻结的头寸")
+
+    return DISPATCHES.run(actor=actor, pk=application_id, perm="dispatch.record_choice", method="choose",
+                          label=_("录入客户选择"), check=check, after=after, within=stats.collecting,
+                          notify=lambda dispatch: list(notices(dispatch)))
+
+
+def _client_refuses(*, actor, application_id: int, note: str) -> Dispatch:
+    """The client refuses every accepting institution: all holds are released and 贷审 takes it back."""
+    if not actor.has_perm("dispatch.record_choice"):
+        raise PermissionDenied("dispatch.record_choice")
+    with transaction.atomic(), stats.collecting():
+        dispatch = _lock_choice(actor, application_id)
+        now = clock.now()
+        if now >= dispatch.choice_deadline:
+            raise ValidationError(_("客户确认时限已过，系统将退回贷审处理。"))
+        if not note.strip():
+            raise ValidationError(_("请填写客户拒绝的原因。"))
+        _close_choice(dispatch.application, dispatch, now, lapsed=False, actor=actor, note=note.strip())
         return dispatch
 
 
@@ -646,7 +722,7 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
         webhooks.emit(institution.pk, "offer.created", webhooks.offer_payload(cand, app))
         warn = f"（提示：{'；'.join(check.warnings)}）" if check.warnings else ""
         _event(dispatch, f"跟单人工加派 {institution.name}：{reason}{warn}", now=now, actor=actor)
-        message_send(recipients=institution_users(institution.pk), category="workflow", link="/inst/dispatch/offers/",
+        message_send(recipients=institution_users(institution.pk), category="workflow", link=_offers_link(),
                      event="offer.created", title=f"数银跟单为贵机构加派一笔派单，请于 {clock_text(deadline)} 前处理")
         return cand
 
@@ -674,7 +750,7 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str, target:
             text = "受理时限延长：" + "、".join(f"{o.institution.name} 至 {clock_text(o.deadline)}" for o in offers)
             for offer in offers:
                 message_send(recipients=institution_users(offer.institution_id), category="workflow",
-                             link="/inst/dispatch/offers/",
+                             link=_offers_link(),
                              title=f"派单 {app.order_no} 的受理时限已延长至 {clock_text(offer.deadline)}")
         else:
             if dispatch.choice_deadline is None:
@@ -760,7 +836,7 @@ def category_request_create(*, actor, products, note: str = "") -> CategoryReque
         req.products.set(products)
         message_send(recipients=User.objects.filter(is_active=True, roles__permissions__codename="manage_profiles",
                                                      roles__organization__isnull=True).distinct(),
-                     category="workflow", link="/platform/dispatch/category-requests/",
+                     category="workflow", link=reverse("platform:category_requests"),
                      title=f"{actor.organization.name} 申请变更业务类别")
         return req
 
@@ -782,6 +858,6 @@ def category_request_decide(*, actor, request_id: int, approve: bool, note: str 
         if approve:
             profile_products_set(profile=profile_ensure(req.institution), products=list(req.products.all()))
         message_send(recipients=institution_users(req.institution_id, codename="view_own_profile"), category="workflow",
-                     link="/inst/dispatch/profile/",
+                     link=reverse("inst:dispatch_profile"),
                      title="业务类别变更申请已通过" if approve else f"业务类别变更申请被驳回：{note.strip()}")
         return req

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from apps.common import clock
 from apps.common.money import format_cny
 from apps.common.numbers import percent_text
 from apps.common.params import param_get, params_get_many
+from apps.common.steps import form_step, run_step
 from apps.common.validators import mask_id, mask_mobile
 from apps.members.services import pii_shown
 from apps.common.views import list_context
@@ -62,13 +64,8 @@ def _submit(request, form, act, success, to: str, **kwargs):
     ``success`` is the message, or a function of the cleaned data giving it."""
     if not form.is_valid():
         return None
-    try:
-        act(form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc.messages[0])
-        return None
-    messages.success(request, success(form.cleaned_data) if callable(success) else success)
-    return redirect(to, **kwargs)
+    return form_step(request, form, act, form.cleaned_data, redirect_to=resolve_url(to, **kwargs),
+                     success=success(form.cleaned_data) if callable(success) else success)
 
 
 def _level_names(codes) -> dict[str, str]:
@@ -121,17 +118,16 @@ def offer_detail(request, pk: int):
 @area_view("dispatch.answer_case")
 def offer_accept(request, pk: int):
     cand = selectors.offer_get_for_user(user=request.user, pk=pk)
-    try:
-        cand = services.offer_accept(actor=request.user, candidate_id=cand.pk)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        if cand.status == C.REFUSED:
-            messages.error(request, _("受理失败：%(r)s") % {"r": cand.refuse_reason})
-        else:
-            messages.success(request, _("已受理，已冻结头寸 %(a)s。请等待客户确认选择。") % {
-                "a": format_cny(cand.application.product.hold_amount)})
-    return redirect("inst:offer_detail", pk=pk)
+
+    def accept():
+        answered = services.offer_accept(actor=request.user, candidate_id=cand.pk)
+        if answered.status == C.REFUSED:  # answered, as a refusal: the reason is what the user must act on
+            raise ValidationError(_("受理失败：%(r)s") % {"r": answered.refuse_reason})
+        return answered
+
+    return run_step(request, accept, redirect_to=reverse("inst:offer_detail", args=[pk]),
+                    success=lambda done: _("已受理，已冻结头寸 %(a)s。请等待客户确认选择。") % {
+                        "a": format_cny(done.application.product.hold_amount)})
 
 
 @require_POST
@@ -139,15 +135,11 @@ def offer_accept(request, pk: int):
 def offer_decline(request, pk: int):
     cand = selectors.offer_get_for_user(user=request.user, pk=pk)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.offer_decline(actor=request.user, candidate_id=cand.pk, code=form.cleaned_data["code"],
-                                   text=form.cleaned_data["text"])
-        except ValidationError as exc:  # answered meanwhile, or too late: the form is gone from the page
-            messages.error(request, exc.messages[0])
-            return redirect("inst:offer_detail", pk=pk)
-        messages.success(request, _("已拒绝派单 %(no)s。") % {"no": cand.application.order_no})
-        return redirect("inst:offer_list")
+    if form.is_valid():  # refused: answered meanwhile, or too late — the form is gone from the page
+        return run_step(request, services.offer_decline, actor=request.user, candidate_id=cand.pk,
+                        code=form.cleaned_data["code"], text=form.cleaned_data["text"],
+                        success=_("已拒绝派单 %(no)s。") % {"no": cand.application.order_no},
+                        redirect_to=reverse("inst:offer_detail", args=[pk]), done_to=lambda _c: reverse("inst:offer_list"))
     return _offer_page(request, cand, form)
 
 
@@ -507,14 +499,9 @@ def category_request_decide(request, pk: int):
     form = DecisionForm(request.POST)
     form.is_valid()
     approve = request.POST.get("decision") == "approve"
-    try:
-        services.category_request_decide(actor=request.user, request_id=pk, approve=approve,
-                                         note=form.cleaned_data.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已通过，机构的业务类别已更新。") if approve else _("已驳回该申请。"))
-    return redirect("platform:category_requests")
+    return run_step(request, services.category_request_decide, actor=request.user, request_id=pk, approve=approve,
+                    note=form.cleaned_data.get("note", ""), redirect_to="platform:category_requests",
+                    success=_("已通过，机构的业务类别已更新。") if approve else _("已驳回该申请。"))
 
 
 @area_view("dispatch.manage_profiles")
