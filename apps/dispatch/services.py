@@ -114,6 +114,14 @@ def _lock_choice(actor, application_id: int) -> Dispatch:
     return dispatch
 
 
+OFFER_STEPS = {"accept": ("accept", "dispatch.answer_case"), "decline": ("decline", "dispatch.answer_case")}
+
+
+def offer_answerable(*, user, cand: Candidate) -> bool:
+    """The institution may answer an offer the state machine still allows answering, before its own deadline."""
+    return bool(OFFERS.allowed(cand, user, OFFER_STEPS, who=lambda c, u, name: c.deadline > clock.now()))
+
+
 EVENTS = LogTable(Event, "dispatch")
 OFFERS: Workflow[Candidate] = Workflow(
     lock=_lock_offer_row, log=LogTable(Event, "dispatch", subject=lambda cand: cand.dispatch), send=message_send,
@@ -174,10 +182,10 @@ def redispatch(*, actor, application_id: int, level: str, comment: str = "") -> 
     if app is None:
         raise Http404
     if not redispatch_allowed(app):
-        raise ValidationError(f"该申请当前状态为“{app.get_status_display()}”，不能重新派发，请刷新页面。")
+        raise ValidationError(_("该申请当前状态为“%(s)s”，不能重新派发，请刷新页面。") % {"s": app.get_status_display()})
     allowed, _default = redispatch_levels(app)
     if level not in allowed:
-        raise ValidationError("请选择有效的派发区域层级。")
+        raise ValidationError(_("请选择有效的派发区域层级。"))
     with transaction.atomic():
         locked = _lock_application(application_id)
         if locked.status == AppStatus.LR_REVIEW and redispatch_allowed(locked):
@@ -187,7 +195,7 @@ def redispatch(*, actor, application_id: int, level: str, comment: str = "") -> 
             status_apply(locked, "lr_pass", actor=actor, comment=f"贷审复审通过，再次派发。{comment}".strip())
         dispatch = dispatch_start(application_id=application_id, actor=actor, level=level)
         if dispatch is None:
-            raise ValidationError("该申请已被他人处理，请刷新页面。")
+            raise ValidationError(_("该申请已被他人处理，请刷新页面。"))
         if comment:
             _event(dispatch, f"贷审说明：{comment}", now=clock.now(), actor=actor)
         return dispatch
@@ -410,11 +418,11 @@ def _lock_offer(actor, candidate_id: int):
     dispatch = _lock_live(app)
     cand = Candidate.objects.select_for_update(of=("self",)).select_related("round", "institution").get(pk=candidate_id)
     if cand.status != C.OFFERED:
-        raise ValidationError(f"该派单已处理（{cand.get_status_display()}），请刷新页面。")
+        raise ValidationError(_("该派单已处理（%(s)s），请刷新页面。") % {"s": cand.get_status_display()})
     now = clock.now()
     if dispatch is None or dispatch.pk != cand.dispatch_id or dispatch.status != Dispatch.Status.RUNNING \
             or now >= cand.deadline:
-        raise ValidationError("该派单已超过受理时限，不能再处理。")
+        raise ValidationError(_("该派单已超过受理时限，不能再处理。"))
     return app, dispatch, cand, now
 
 
@@ -682,14 +690,14 @@ def _intervene_lock(actor, dispatch_id: int):
     app = _lock_application(ref["application_id"])
     dispatch = Dispatch.objects.select_for_update().get(pk=dispatch_id)
     if dispatch.status not in Dispatch.LIVE:
-        raise ValidationError("该派发已结束，请刷新页面。")
+        raise ValidationError(_("该派发已结束，请刷新页面。"))
     return app, dispatch, clock.now()
 
 
 def _open_round(dispatch: Dispatch) -> Round:
     rnd = dispatch.rounds.select_for_update().filter(closed_at__isnull=True).order_by("-number").first()
     if rnd is None or dispatch.status != Dispatch.Status.RUNNING:
-        raise ValidationError("当前没有进行中的派发轮次。")
+        raise ValidationError(_("当前没有进行中的派发轮次。"))
     return rnd
 
 
@@ -698,19 +706,19 @@ def candidate_add(*, actor, dispatch_id: int, institution_id: int, reason: str, 
     """Add an institution to the current round by hand. Rule breaches are warnings the OF must acknowledge."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("请填写人工加派的原因。")
+        raise ValidationError(_("请填写人工加派的原因。"))
     with transaction.atomic(), stats.collecting():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
         rnd = _open_round(dispatch)
         institution = Organization.objects.filter(pk=institution_id, kind=Organization.Kind.INSTITUTION,
                                                   parent__isnull=True, is_active=True).first()
         if institution is None:
-            raise ValidationError("请选择一家启用中的合作机构。")
+            raise ValidationError(_("请选择一家启用中的合作机构。"))
         check = selectors.eligibility_check(application=app, institution=institution, level=dispatch.level)
         if check.profile is None or any("已派发过" in w for w in check.warnings):
-            raise ValidationError("；".join(check.warnings) + "，不能加派。")
+            raise ValidationError(_("%(w)s，不能加派。") % {"w": "；".join(check.warnings)})
         if check.warnings and not accept_warnings:
-            raise ValidationError("该机构不符合派发规则：" + "；".join(check.warnings) + "。如确需加派，请勾选“已知晓以上提示”。")
+            raise ValidationError(_("该机构不符合派发规则：%(w)s。如确需加派，请勾选“已知晓以上提示”。") % {"w": "；".join(check.warnings)})
         profile = check.profile
         deadline = now + timedelta(minutes=_params()["dispatch.offer_minutes"])  # its own full window
         cand = Candidate.objects.create(
@@ -731,9 +739,9 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str, target:
     """Extend the open offers' acceptance windows (``target="offers"``, each from its own deadline) or the
     client's choice window (``"choice"``). New timer rows are written; the old ones fire as no-ops."""
     if not 1 <= int(minutes) <= 7 * 24 * 60:
-        raise ValidationError("延长时间应在 1 分钟到 7 天之间。")
+        raise ValidationError(_("延长时间应在 1 分钟到 7 天之间。"))
     if not (reason or "").strip():
-        raise ValidationError("请填写延长的原因。")
+        raise ValidationError(_("请填写延长的原因。"))
     delta = timedelta(minutes=int(minutes))
     with transaction.atomic():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
@@ -741,7 +749,7 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str, target:
             offers = list(dispatch.candidates.select_for_update(of=("self",)).filter(status=C.OFFERED)
                           .select_related("institution").order_by("pk"))
             if dispatch.status != Dispatch.Status.RUNNING or not offers:
-                raise ValidationError("当前没有待受理的派单可延长。")
+                raise ValidationError(_("当前没有待受理的派单可延长。"))
             for offer in offers:
                 offer.deadline = max(offer.deadline, now) + delta
                 offer.save(update_fields=["deadline"])
@@ -754,7 +762,7 @@ def window_extend(*, actor, dispatch_id: int, minutes: int, reason: str, target:
                              title=f"派单 {app.order_no} 的受理时限已延长至 {clock_text(offer.deadline)}")
         else:
             if dispatch.choice_deadline is None:
-                raise ValidationError("尚无机构受理，没有客户确认时限可延长。")
+                raise ValidationError(_("尚无机构受理，没有客户确认时限可延长。"))
             dispatch.choice_deadline = max(dispatch.choice_deadline, now) + delta
             dispatch.save(update_fields=["choice_deadline"])
             Timer.objects.create(kind=Timer.Kind.CHOICE, dispatch=dispatch, due_at=dispatch.choice_deadline)
@@ -768,13 +776,13 @@ def round_close_early(*, actor, dispatch_id: int, reason: str) -> Dispatch:
     each told), the open round closes, and the next round opens for the free places, or the dispatch
     finishes."""
     if not (reason or "").strip():
-        raise ValidationError("请填写提前结束本轮的原因。")
+        raise ValidationError(_("请填写提前结束本轮的原因。"))
     with transaction.atomic(), stats.collecting():
         app, dispatch, now = _intervene_lock(actor, dispatch_id)
         rounds = list(dispatch.rounds.select_for_update().filter(closed_at__isnull=True))
         if dispatch.status != Dispatch.Status.RUNNING or not (
                 rounds or dispatch.candidates.filter(status=C.OFFERED).exists()):
-            raise ValidationError("当前没有进行中的派发轮次。")
+            raise ValidationError(_("当前没有进行中的派发轮次。"))
         values = _params()
         _offers_withdraw(app, dispatch, now, reason="跟单提前结束本轮", actor=actor)
         for rnd in rounds:
@@ -826,12 +834,12 @@ def category_request_create(*, actor, products, note: str = "") -> CategoryReque
     if not actor.has_perm("dispatch.edit_own_profile"):
         raise PermissionDenied("dispatch.edit_own_profile")
     if not products:
-        raise ValidationError("请至少选择一个业务类别。")
+        raise ValidationError(_("请至少选择一个业务类别。"))
     root_id = actor.organization.root_id
     with transaction.atomic():
         if CategoryRequest.objects.select_for_update().filter(institution_id=root_id,
                                                               status=CategoryRequest.Status.PENDING).exists():
-            raise ValidationError("已有一份变更申请待数银审核，请等待审核结果。")
+            raise ValidationError(_("已有一份变更申请待数银审核，请等待审核结果。"))
         req = CategoryRequest.objects.create(institution_id=root_id, note=note[:300], requested_by=actor)
         req.products.set(products)
         message_send(recipients=User.objects.filter(is_active=True, roles__permissions__codename="manage_profiles",
@@ -845,13 +853,13 @@ def category_request_decide(*, actor, request_id: int, approve: bool, note: str 
     if not actor.has_perm("dispatch.manage_profiles"):
         raise PermissionDenied("dispatch.manage_profiles")
     if not approve and not note.strip():
-        raise ValidationError("驳回时请填写原因。")
+        raise ValidationError(_("驳回时请填写原因。"))
     with transaction.atomic():
         req = CategoryRequest.objects.select_for_update().filter(pk=request_id).first()
         if req is None:
             raise Http404
         if req.status != CategoryRequest.Status.PENDING:
-            raise ValidationError("该申请已审核，请刷新页面。")
+            raise ValidationError(_("该申请已审核，请刷新页面。"))
         req.approve() if approve else req.reject()
         req.decided_by, req.decided_at, req.decision_note = actor, clock.now(), note.strip()[:300]
         req.save()

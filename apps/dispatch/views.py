@@ -102,8 +102,7 @@ def offer_list(request):
 
 def _offer_page(request, cand: Candidate, decline_form: DeclineForm):
     app = cand.application
-    can_answer = (request.user.has_perm("dispatch.answer_case") and cand.status == C.OFFERED
-                  and cand.deadline > clock.now())
+    can_answer = services.offer_answerable(user=request.user, cand=cand)
     return render(request, "dispatch/offer_detail.html", {
         "cand": cand, "app": app, "client": _client(cand, viewer=request.user), "decline_form": decline_form, "can_answer": can_answer,
         "hold_amount": app.product.hold_amount, "region_path": region_path_name(app.region)})
