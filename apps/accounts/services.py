@@ -185,7 +185,7 @@ def staff_save(*, actor, user: User | None, username: str, real_name: str, mobil
 
 def staff_set_active(*, actor, user: User, active: bool) -> None:
     if user.pk == actor.pk and not active:
-        raise ValidationError("不能停用自己的账号。")
+        raise ValidationError(_("不能停用自己的账号。"))
     User.objects.filter(pk=user.pk).update(is_active=active, session_epoch=F("session_epoch") + (0 if active else 1))
 
 
@@ -225,9 +225,9 @@ def unit_save(*, actor, unit: Organization | None, parent: Organization, name: s
 
 def unit_delete(*, actor, unit: Organization) -> None:
     if unit.parent_id is None:
-        raise ValidationError("不能删除机构本身。")
+        raise ValidationError(_("不能删除机构本身。"))
     if unit.children.exists() or unit.users.exists():
-        raise ValidationError("该下级机构仍有下级机构或员工，请先移走后再删除。")
+        raise ValidationError(_("该下级机构仍有下级机构或员工，请先移走后再删除。"))
     unit.delete()
 
 
@@ -298,7 +298,7 @@ def institution_application_submit(*, name, credit_code, region, address, contac
 
 def activation_path(user: User) -> str:
     """The one-time link with which a new institution admin sets a password (valid until used)."""
-    return f"/inst/activate/{urlsafe_base64_encode(force_bytes(user.pk))}/{activation_tokens.make_token(user)}/"
+    return reverse("inst:activate", args=[urlsafe_base64_encode(force_bytes(user.pk)), activation_tokens.make_token(user)])
 
 
 @transaction.atomic
@@ -327,7 +327,7 @@ def institution_create(*, actor, name: str, code: str, credit_code: str, region,
 def institution_application_approve(*, actor, application_id: int, code: str):
     app = InstitutionApplication.objects.select_for_update().get(pk=application_id)
     if app.status != InstitutionApplication.Status.PENDING:
-        raise ValidationError("该申请已处理，无需重复审核。")
+        raise ValidationError(_("该申请已处理，无需重复审核。"))
     org, admin = institution_create(
         actor=actor, name=app.name, code=code, credit_code=app.credit_code, region=app.region, address=app.address,
         contact_name=app.contact_name, contact_phone=app.contact_mobile, admin_username=app.admin_username,
@@ -342,7 +342,7 @@ def institution_application_approve(*, actor, application_id: int, code: str):
 def institution_application_reject(*, actor, application_id: int, reason: str):
     app = InstitutionApplication.objects.select_for_update().get(pk=application_id)
     if app.status != InstitutionApplication.Status.PENDING:
-        raise ValidationError("该申请已处理，无需重复审核。")
+        raise ValidationError(_("该申请已处理，无需重复审核。"))
     app.reject(reason)
     app.reviewed_by, app.reviewed_at = actor, timezone.now()
     app.save()
@@ -373,7 +373,7 @@ def verification_submit(*, actor, organization: Organization, subject: str, user
         raise PermissionDenied("staff out of scope")
     if RealNameVerification.objects.filter(organization=organization, subject=subject, user=user,
                                            status=RealNameVerification.Status.PENDING).exists():
-        raise ValidationError("已有一条待审核的认证，请等待数银审核结果。")
+        raise ValidationError(_("已有一条待审核的认证，请等待数银审核结果。"))
     path = private_save(id_photo, folder="id-photos")
     verification = RealNameVerification.objects.create(
         organization=organization, subject=subject, user=user, real_name=real_name, id_number=id_number,
@@ -382,7 +382,7 @@ def verification_submit(*, actor, organization: Organization, subject: str, user
 
     reviewers = User.objects.filter(roles__permissions__codename="review_realname", is_active=True).distinct()
     message_send(recipients=reviewers, title=f"新的实名认证待审核：{organization.name} {real_name}",
-                 link="/platform/verifications/")
+                 link=reverse("platform:verification_list"))
     return verification
 
 
@@ -390,7 +390,7 @@ def verification_submit(*, actor, organization: Organization, subject: str, user
 def verification_decide(*, actor, verification_id: int, approve: bool, reason: str = "") -> RealNameVerification:
     v = RealNameVerification.objects.select_for_update().get(pk=verification_id)
     if v.status != RealNameVerification.Status.PENDING:
-        raise ValidationError("该认证已处理。")
+        raise ValidationError(_("该认证已处理。"))
     if approve:
         v.verify()
         if v.subject == RealNameVerification.Subject.HEAD:
@@ -400,14 +400,14 @@ def verification_decide(*, actor, verification_id: int, approve: bool, reason: s
         pagecache.bump("ref")  # names shown on cached pages (update() sends no signal)
     else:
         if not reason:
-            raise ValidationError("请填写驳回原因。")
+            raise ValidationError(_("请填写驳回原因。"))
         v.reject(reason)
     v.reviewed_by, v.reviewed_at = actor, timezone.now()
     v.save()
     from apps.messaging.services import message_send
 
     outcome = "已通过" if approve else f"被驳回：{reason}"
-    message_send(recipients=[v.submitted_by_id], title=f"实名认证{outcome}（{v.real_name}）", link="/inst/profile/")
+    message_send(recipients=[v.submitted_by_id], title=f"实名认证{outcome}（{v.real_name}）", link=reverse("inst:institution_profile"))
     return v
 
 
@@ -517,7 +517,7 @@ def inst_menu_group_add(*, actor, title: str, order: int = 0, icon: str = "") ->
     owner = _menu_owner(actor)
     title = title.strip()
     if not title or len(title) > MENU_TITLE_MAX:
-        raise ValidationError(f"请填写分组名称（不超过 {MENU_TITLE_MAX} 个字）。")
+        raise ValidationError(_("请填写分组名称（不超过 %(n)s 个字）。") % {"n": MENU_TITLE_MAX})
     _materialise(owner)  # the institution's menu is now its own: 数银's entries keep their places
     group = InstitutionMenu.objects.create(organization=owner, menu=None, title=title, order=order, icon=icon)
     _menus_changed()
@@ -608,7 +608,7 @@ def institution_details_update(*, actor, values: dict):
     direct = [f for f in DETAIL_DIRECT_FIELDS if f in values and differs(f)]
     legal = [f for f in DETAIL_LEGAL_FIELDS if f in values and differs(f)]
     if legal and InstitutionDetailChange.objects.filter(organization=owner, status="pending").exists():
-        raise ValidationError("已有一项主体信息变更等待数银审核，请审核完成后再提交新的变更。")
+        raise ValidationError(_("已有一项主体信息变更等待数银审核，请审核完成后再提交新的变更。"))
     if "credit_code" in legal:
         values["credit_code"] = _credit_code_checked(values["credit_code"], owner=owner)
     applied = pending = None
@@ -647,13 +647,13 @@ def detail_change_decide(*, actor, change_id: int, approve: bool, reason: str = 
         raise PermissionDenied("accounts.review_detail_change")
     change = InstitutionDetailChange.objects.select_for_update().get(pk=change_id)
     if change.status != InstitutionDetailChange.Status.PENDING:
-        raise ValidationError("该申请已处理。")
+        raise ValidationError(_("该申请已处理。"))
     owner = Organization.objects.select_for_update().get(pk=change.organization_id)
     if approve:
         stale = [str(Organization._meta.get_field(f).verbose_name) for f, v in change.before.items()
                  if (getattr(owner, f) or "") != v]
         if stale:
-            raise ValidationError(f"机构的{'、'.join(stale)}在申请后已被修改，请驳回后请机构重新提交。")
+            raise ValidationError(_("机构的%(f)s在申请后已被修改，请驳回后请机构重新提交。") % {"f": "、".join(stale)})
         after = dict(change.after)
         if "credit_code" in after:
             try:
@@ -668,7 +668,7 @@ def detail_change_decide(*, actor, change_id: int, approve: bool, reason: str = 
     else:
         reason = reason.strip()
         if not reason:
-            raise ValidationError("请填写驳回原因，机构将看到它。")
+            raise ValidationError(_("请填写驳回原因，机构将看到它。"))
         change.reject(reason)
     change.decided_by, change.decided_at = actor, timezone.now()
     change.save()

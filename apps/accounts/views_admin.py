@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.common.steps import form_step, run_step
+
 from . import selectors, services
 from .forms import PasswordResetForm, RoleForm, StaffForm, UnitForm
 from .permissions import area_view
@@ -72,13 +74,9 @@ def staff_edit(request, pk: int):
 @area_view("accounts.change_user")
 def staff_toggle(request, pk: int):
     target = selectors.user_get_for_user(user=request.user, pk=pk)
-    try:
-        services.staff_set_active(actor=request.user, user=target, active=not target.is_active)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已启用该账号。") if not target.is_active else _("已停用该账号，其登录已失效。"))
-    return redirect(_staff_list_url(request))
+    return run_step(request, services.staff_set_active, actor=request.user, user=target, active=not target.is_active,
+                    success=_("已启用该账号。") if not target.is_active else _("已停用该账号，其登录已失效。"),
+                    redirect_to=_staff_list_url(request))
 
 
 @require_POST
@@ -160,12 +158,9 @@ def _unit_form(request, editing=None):
 
 def _unit_save(request, form, editing=None):
     d = form.cleaned_data
-    try:
-        return services.unit_save(actor=request.user, unit=editing, parent=d["parent"], name=d["name"],
-                                  code=d["code"], contact_name=d["contact_name"], contact_phone=d["contact_phone"],
-                                  address=d["address"], region=d["parent"].region)
-    except ValidationError as exc:
-        form.add_error(None, exc.messages[0])
+    return form_step(request, form, services.unit_save, actor=request.user, unit=editing, parent=d["parent"],
+                     name=d["name"], code=d["code"], contact_name=d["contact_name"], contact_phone=d["contact_phone"],
+                     address=d["address"], region=d["parent"].region)
 
 
 @area_view("accounts.add_organization")
@@ -191,10 +186,5 @@ def unit_edit(request, pk: int):
 @area_view("accounts.delete_organization")
 def unit_delete(request, pk: int):
     unit = selectors.organization_get_for_user(user=request.user, pk=pk)
-    try:
-        services.unit_delete(actor=request.user, unit=unit)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已删除下级机构 %(n)s。") % {"n": unit.name})
-    return redirect("inst:unit_list")
+    return run_step(request, services.unit_delete, actor=request.user, unit=unit,
+                    success=_("已删除下级机构 %(n)s。") % {"n": unit.name}, redirect_to="inst:unit_list")

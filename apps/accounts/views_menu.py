@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.common.steps import run_step
+
 from . import services
 from .access import institution_grantable_perms
 from .inst_menu import effective_rows, rows_as_tree
@@ -78,15 +80,10 @@ def inst_menu(request):
 @require_POST
 @area_view("accounts.arrange_inst_menu")
 def inst_menu_group_add(request):
-    try:
-        services.inst_menu_group_add(actor=request.user, title=request.POST.get("title", ""),
-                                     order=int(request.POST.get("order") or 0) if (request.POST.get("order") or "0")
-                                     .isdigit() else 0)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已新增分组，可在下方把菜单移入该分组。"))
-    return redirect("inst:inst_menu")
+    order = request.POST.get("order") or "0"
+    return run_step(request, services.inst_menu_group_add, actor=request.user, title=request.POST.get("title", ""),
+                    order=int(order) if order.isdigit() else 0, success=_("已新增分组，可在下方把菜单移入该分组。"),
+                    redirect_to="inst:inst_menu")
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.common.files import private_response
+from apps.common.steps import form_step
 from apps.common.views import list_context
 
 from . import selectors, services
@@ -59,15 +60,13 @@ def institution_profile(request):
         if form.is_valid():
             d = form.cleaned_data
             target_org = d["user"].organization if d["user"] else org
-            try:
-                services.verification_submit(actor=request.user, organization=target_org, subject=d["subject"],
-                                             user=d["user"], real_name=d["real_name"], id_number=d["id_number"],
-                                             id_photo=d["id_photo"])
-            except ValidationError as exc:
-                form.add_error(None, exc.messages[0])
-            else:
-                messages.success(request, _("已提交实名认证，数银审核后将通过站内信通知您。"))
-                return redirect("inst:institution_profile")
+            done = form_step(request, form, services.verification_submit, actor=request.user,
+                             organization=target_org, subject=d["subject"], user=d["user"], real_name=d["real_name"],
+                             id_number=d["id_number"], id_photo=d["id_photo"],
+                             success=_("已提交实名认证，数银审核后将通过站内信通知您。"),
+                             redirect_to="inst:institution_profile")
+            if done:
+                return done
     return render(request, "accounts/institution_profile.html",
                   {"org": org, "verifications": verifications, "form": form})
 
