@@ -3,6 +3,8 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.urls import reverse
 
 from apps.common.files import private_save
 from apps.common.validators import validate_resident_id
@@ -42,9 +44,9 @@ def _already_registered(actor, existing: Member):
     """One member per ID number. The CM's own client is found in search; another CM's client is outside their
     scope, so the way on is a hand-over request (applications.handover), which the page offers."""
     if existing.registered_by_id == actor.pk:
-        raise ValidationError("该身份证号的客户已由您登记，请在会员查询中找到并使用该客户。", code="duplicate")
-    raise ValidationError("该身份证号的客户已由其他客户经理登记，您在会员查询中查不到。如客户希望改由您服务，"
-                          "请在下方向其客户经理或客户组长申请移交。", code="registered_elsewhere")
+        raise ValidationError(_("该身份证号的客户已由您登记，请在会员查询中找到并使用该客户。"), code="duplicate")
+    raise ValidationError(_("该身份证号的客户已由其他客户经理登记，您在会员查询中查不到。如客户希望改由您服务，"
+                            "请在下方向其客户经理或客户组长申请移交。"), code="registered_elsewhere")
 
 
 @transaction.atomic
@@ -54,21 +56,21 @@ def member_decide(*, actor, member_id: int, approve: bool, reason: str = "", via
         raise PermissionDenied("members.verify_member")
     member = Member.objects.select_for_update().get(pk=member_id)
     if member.status == Member.Status.VERIFIED:
-        raise ValidationError("该会员已认证。")
+        raise ValidationError(_("该会员已认证。"))
     if approve:
         member.verify()
         member.verified_by, member.verified_at, member.verified_via = actor, timezone.now(), via
         member.reject_reason = ""
     else:
         if not reason:
-            raise ValidationError("请填写未通过原因。")
+            raise ValidationError(_("请填写未通过原因。"))
         member.reject(reason)
     member.save()
     from apps.messaging.services import message_send
 
     outcome = "已通过实名认证" if approve else f"实名认证未通过：{reason}"
     message_send(recipients=[member.registered_by_id], title=f"会员 {member.real_name} {outcome}",
-                 link=f"/ops/members/{member.pk}/", category="workflow")
+                 link=reverse("ops:member_detail", args=[member.pk]), category="workflow")
     return member
 
 

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import area_view
+from apps.common.steps import run_step
 from apps.common.files import private_response
 from apps.common.views import list_context
 
@@ -60,18 +62,14 @@ def member_detail(request, pk: int):
 def member_decide(request, pk: int):
     member = selectors.member_get_for_user(user=request.user, pk=pk)
     decision = request.POST.get("decision")
-    try:
-        if decision == "provider":
-            member = services.member_check_with_provider(actor=request.user, member_id=member.pk)
-        else:
-            member = services.member_decide(actor=request.user, member_id=member.pk, approve=decision == "approve",
-                                            reason=request.POST.get("reason", "").strip())
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    if decision == "provider":
+        act, kwargs = services.member_check_with_provider, {}
     else:
-        messages.success(request, _("认证结果：%(s)s %(r)s") % {"s": member.get_status_display(),
-                                                           "r": member.reject_reason})
-    return redirect("ops:member_detail", pk=pk)
+        act, kwargs = services.member_decide, {"approve": decision == "approve",
+                                               "reason": request.POST.get("reason", "").strip()}
+    return run_step(request, act, actor=request.user, member_id=member.pk, **kwargs,
+                    redirect_to=reverse("ops:member_detail", args=[pk]),
+                    success=lambda m: _("认证结果：%(s)s %(r)s") % {"s": m.get_status_display(), "r": m.reject_reason})
 
 
 @area_view("members.view_member")
