@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.urls import reverse
 
 from apps.accounts.models import Organization
 from apps.common.money import ZERO, format_cny, to_money
@@ -296,7 +297,7 @@ def recharge_offline_decide(*, recharge_id: int, user, approve: bool, reason: st
 
     outcome = f"已入账 {format_cny(recharge.amount)}" if approve else f"被驳回：{reason}"
     message_send(recipients=[recharge.created_by_id], title=f"充值 {recharge.order_no} {outcome}",
-                 link="/inst/finance/recharges/", category="finance")
+                 link=reverse("inst:recharge_list"), category="finance")
     return recharge
 
 
@@ -342,7 +343,7 @@ def _notify_clerks(title: str, body: str = "") -> None:
     recipients = list(User.objects.filter(is_active=True, roles__code="settlement_clerk",
                                           roles__organization__isnull=True).distinct().values_list("pk", flat=True))
     if recipients:
-        message_send(recipients=recipients, title=title, body=body, link="/ops/finance/recharges/?status=late_paid",
+        message_send(recipients=recipients, title=title, body=body, link=reverse("ops:recharge_queue") + "?status=late_paid",
                      category="finance")
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import area_view
 from apps.common.files import private_response, private_save
 from apps.common.money import format_cny
+from apps.common.steps import form_step, run_step
 from apps.common.views import list_context
 
 from . import selectors, services
@@ -67,24 +68,19 @@ def transfer(request):
     wd_form = WithdrawalForm(request.POST if "withdraw" in request.POST else None)
     if request.method == "POST" and "transfer" in request.POST and form.is_valid():
         source, target = form.accounts()
-        try:
-            services.transfer(institution=org, source=source, target=target, amount=form.cleaned_data["amount"],
-                              user=request.user, key=form.key(request.user))
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("划转成功：%(a)s。") % {"a": format_cny(form.cleaned_data["amount"])})
-            return redirect("inst:finance_journal")
+        done = form_step(request, form, services.transfer, institution=org, source=source, target=target,
+                         amount=form.cleaned_data["amount"], user=request.user, key=form.key(request.user),
+                         success=_("划转成功：%(a)s。") % {"a": format_cny(form.cleaned_data["amount"])},
+                         redirect_to="inst:finance_journal")
+        if done:
+            return done
     if request.method == "POST" and "withdraw" in request.POST and wd_form.is_valid():
-        try:
-            services.approval_request(kind=Approval.Kind.WITHDRAWAL, institution=org, account_kind=K.RISK,
-                                      amount=wd_form.cleaned_data["amount"], reason=wd_form.cleaned_data["reason"],
-                                      user=request.user)
-        except ValidationError as exc:
-            wd_form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("已提交申请，数银审批通过后转入现金账户。"))
-            return redirect("inst:finance_transfer")
+        done = form_step(request, wd_form, services.approval_request, kind=Approval.Kind.WITHDRAWAL, institution=org,
+                         account_kind=K.RISK, amount=wd_form.cleaned_data["amount"],
+                         reason=wd_form.cleaned_data["reason"], user=request.user,
+                         success=_("已提交申请，数银审批通过后转入现金账户。"), redirect_to="inst:finance_transfer")
+        if done:
+            return done
     summary = selectors.institution_finance_summary(org)
     pending = Approval.objects.filter(institution_id=org.root_id, kind=Approval.Kind.WITHDRAWAL)[:10]
     return render(request, "positions/transfer.html",
@@ -282,15 +278,12 @@ def approvals(request):
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            services.approval_request(kind=Approval.Kind.ADJUSTMENT, institution=d["institution"],
-                                      account_kind=d["account_kind"], amount=d["amount"], reason=d["reason"],
-                                      user=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        else:
-            messages.success(request, _("调账申请已提交，需另一位同事复核后生效。"))
-            return redirect("ops:approvals")
+        done = form_step(request, form, services.approval_request, kind=Approval.Kind.ADJUSTMENT,
+                         institution=d["institution"], account_kind=d["account_kind"], amount=d["amount"],
+                         reason=d["reason"], user=request.user, success=_("调账申请已提交，需另一位同事复核后生效。"),
+                         redirect_to="ops:approvals")
+        if done:
+            return done
     qs = Approval.objects.select_related("institution", "requested_by", "decided_by")
     ctx = list_context(request, qs, sorts={"time": "created_at"}, default_sort="-time")
     ctx["form"] = form
@@ -302,15 +295,11 @@ def approvals(request):
 def approval_decide(request, pk: int):
     approve = request.POST.get("decision") == "approve"
     try:
-        services.approval_decide(approval_id=pk, user=request.user, approve=approve,
-                                 note=request.POST.get("note", "")[:200])
+        return run_step(request, services.approval_decide, approval_id=pk, user=request.user, approve=approve,
+                        note=request.POST.get("note", "")[:200], redirect_to="ops:approvals",
+                        success=_("已复核通过，资金已变动。") if approve else _("已驳回。"))
     except Approval.DoesNotExist:
         return render(request, "404.html", status=404)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已复核通过，资金已变动。") if approve else _("已驳回。"))
-    return redirect("ops:approvals")
 
 
 # ---- the local payment gateway (stands in for Alipay / WeChat Pay / UnionPay) ----
