@@ -1,14 +1,13 @@
 """权限编码信息维护: every permission code with its name, module, menus and roles; rename, describe, disable,
 add a code for a link-only menu entry, delete a code no view checks (rules in ``apps.accounts.permcodes``)."""
-from django.contrib import messages
 from django.contrib.auth.models import Permission
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts import permcodes
 from apps.accounts.permissions import area_view
+from apps.common.steps import form_step, run_step
 from apps.common.views import paginate
 
 from .forms import PermissionCodeAddForm, PermissionCodeFilterForm, PermissionCodeForm
@@ -37,14 +36,12 @@ def permission_code_edit(request, pk: int):
     form = PermissionCodeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            permcodes.permission_code_update(actor=request.user, permission=perm, name=d["name"],
-                                             description=d["description"], is_active=d["is_active"])
-        except ValidationError as exc:
-            form.add_error("is_active", exc.messages[0])
-        else:
-            messages.success(request, _("权限编码 %(c)s 已保存，立即生效。") % {"c": permcodes.code_of(perm)})
-            return redirect("platform:permission_code_list")
+        done = form_step(request, form, permcodes.permission_code_update, actor=request.user, permission=perm,
+                         name=d["name"], description=d["description"], is_active=d["is_active"], field="is_active",
+                         success=_("权限编码 %(c)s 已保存，立即生效。") % {"c": permcodes.code_of(perm)},
+                         redirect_to="platform:permission_code_list")
+        if done:
+            return done
     rows = permcodes.permission_code_rows(q=permcodes.code_of(perm))
     row = next((r for r in rows if r["perm"].pk == perm.pk), None)
     return render(request, "platform_admin/permission_code_form.html", {"form": form, "perm": perm, "row": row})
@@ -55,14 +52,12 @@ def permission_code_create(request):
     form = PermissionCodeAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            permcodes.permission_code_add(actor=request.user, codename=d["codename"], name=d["name"],
-                                          description=d["description"])
-        except ValidationError as exc:
-            form.add_error("codename", exc.messages[0])
-        else:
-            messages.success(request, _("已新增权限编码 accounts.%(c)s，可在菜单中使用。") % {"c": d["codename"]})
-            return redirect("platform:permission_code_list")
+        done = form_step(request, form, permcodes.permission_code_add, actor=request.user, codename=d["codename"],
+                         name=d["name"], description=d["description"], field="codename",
+                         success=_("已新增权限编码 accounts.%(c)s，可在菜单中使用。") % {"c": d["codename"]},
+                         redirect_to="platform:permission_code_list")
+        if done:
+            return done
     return render(request, "platform_admin/permission_code_form.html", {"form": form, "perm": None})
 
 
@@ -71,12 +66,7 @@ def permission_code_create(request):
 def permission_code_delete(request, pk: int):
     perm = _permission(pk)
     code = permcodes.code_of(perm)
-    try:
-        permcodes.permission_code_delete(actor=request.user, permission=perm)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, _("已删除权限编码 %(c)s。") % {"c": code})
-    return redirect("platform:permission_code_list")
+    return run_step(request, permcodes.permission_code_delete, actor=request.user, permission=perm,
+                    success=_("已删除权限编码 %(c)s。") % {"c": code}, redirect_to="platform:permission_code_list")
 
 

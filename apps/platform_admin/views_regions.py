@@ -1,14 +1,13 @@
 """区域: the province/city/district tree, one level per page, with per node the institutions that serve it and the
 applications in it (a fixed number of queries whatever the level); rename, add a code, retire a code mapped to
 its successor; the dispatch clusters that use each node, edited on the dispatch cluster pages linked from here."""
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import area_view
+from apps.common.steps import form_step
 from apps.applications.models import Application
 from apps.dispatch.models import Cluster, ServiceArea
 from apps.regions import services as regions
@@ -92,13 +91,11 @@ def region_edit(request, pk: int):
     region = get_object_or_404(Region, pk=pk)
     form = RegionNameForm(request.POST or None, initial={"name": region.name})
     if request.method == "POST" and form.is_valid():
-        try:
-            regions.region_rename(actor=request.user, region=region, name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("name", exc.messages[0])
-        else:
-            messages.success(request, _("区划 %(c)s 已改名为“%(n)s”。") % {"c": region.code, "n": region.name})
-            return redirect(_back(region))
+        done = form_step(request, form, regions.region_rename, actor=request.user, region=region,
+                         name=form.cleaned_data["name"], field="name", redirect_to=lambda _r: _back(region),
+                         success=lambda _r: _("区划 %(c)s 已改名为“%(n)s”。") % {"c": region.code, "n": region.name})
+        if done:
+            return done
     return render(request, "platform_admin/region_form.html",
                   {"form": form, "region": region, "title": _("修改名称"), "trail": _ancestors(region)})
 
@@ -109,14 +106,12 @@ def region_create(request):
     parent = get_object_or_404(Region, code=code) if code else None
     form = RegionAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            region = regions.region_add(actor=request.user, parent=parent, code=form.cleaned_data["code"],
-                                        name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("code", exc.messages[0])
-        else:
-            messages.success(request, _("已新增区划 %(c)s %(n)s。") % {"c": region.code, "n": region.name})
-            return redirect(_back(region))
+        done = form_step(request, form, regions.region_add, actor=request.user, parent=parent,
+                         code=form.cleaned_data["code"], name=form.cleaned_data["name"], field="code",
+                         success=lambda region: _("已新增区划 %(c)s %(n)s。") % {"c": region.code, "n": region.name},
+                         redirect_to=_back)
+        if done:
+            return done
     return render(request, "platform_admin/region_form.html",
                   {"form": form, "region": None, "parent": parent, "title": _("新增区划"),
                    "trail": _ancestors(parent)})
@@ -127,14 +122,12 @@ def region_retire(request, pk: int):
     region = get_object_or_404(Region, pk=pk)
     form = RegionRetireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.region_retire(actor=request.user, region=region, successor=form.cleaned_data["successor"])
-        except ValidationError as exc:
-            form.add_error("successor", exc.messages[0])
-        else:
-            messages.success(request, _("区划 %(c)s 已撤销，新录入将使用 %(s)s。") % {
-                "c": region.code, "s": form.cleaned_data["successor"].code})
-            return redirect(_back(region))
+        done = form_step(request, form, services.region_retire, actor=request.user, region=region,
+                         successor=form.cleaned_data["successor"], field="successor",
+                         redirect_to=lambda _r: _back(region), success=_("区划 %(c)s 已撤销，新录入将使用 %(s)s。") % {
+                             "c": region.code, "s": form.cleaned_data["successor"].code})
+        if done:
+            return done
     return render(request, "platform_admin/region_form.html",
                   {"form": form, "region": region, "title": _("撤销区划代码"), "trail": _ancestors(region),
                    "retire": True})
