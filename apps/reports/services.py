@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common import clock
 from apps.common.params import params_get_many
@@ -27,12 +28,12 @@ def export_request(*, user, report_code: str, fmt: str, params: dict) -> ExportJ
     if not (user.has_perm(report.perm) and user.has_perm("reports.export_report")):
         raise PermissionDenied("reports.export_report")
     if fmt not in ExportJob.Format.values:
-        raise ValidationError("导出格式无效。")
+        raise ValidationError(_("导出格式无效。"))
     limit = params_get_many(["reports.pdf_max_rows"])["reports.pdf_max_rows"]
     if fmt == ExportJob.Format.PDF:
         n = report.queryset(user, params).count()
         if n > limit:
-            raise ValidationError(f"共 {n:,} 行，PDF 最多导出 {limit:,} 行，请缩小筛选范围或导出 Excel。")
+            raise ValidationError(_("共 %(n)s 行，PDF 最多导出 %(limit)s 行，请缩小筛选范围或导出 Excel。") % {"n": f"{n:,}", "limit": f"{limit:,}"})
     job = ExportJob.objects.create(report=report_code, fmt=fmt, params=params, requested_by=user,
                                    title=f"{report.title}（{timezone.localtime():%Y-%m-%d %H:%M}）")
     from .tasks import export_task
@@ -70,7 +71,7 @@ def export_run(job_id: int) -> str:
         else:
             limit = params_get_many(["reports.pdf_max_rows"])["reports.pdf_max_rows"]
             if total > limit:
-                raise ValidationError(f"共 {total:,} 行，超过 PDF 上限 {limit:,} 行，请导出 Excel。")
+                raise ValidationError(_("共 %(n)s 行，超过 PDF 上限 %(limit)s 行，请导出 Excel。") % {"n": f"{total:,}", "limit": f"{limit:,}"})
             _write_pdf(job, report, qs, dest, total)
     except Exception as exc:  # noqa: BLE001 — the reason is shown in the download list
         message = exc.messages[0] if isinstance(exc, ValidationError) else f"生成失败：{exc.__class__.__name__}"

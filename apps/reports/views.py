@@ -3,13 +3,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization, User
 from apps.accounts.permissions import area_view
+from apps.common.steps import run_step
 from apps.common.views import paginate
 from shuyin.db_routers import reporting_reads
 
@@ -67,14 +69,9 @@ def export_create(request):
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect(f"{request.area}:report_stats")
-    try:
-        services.export_request(user=request.user, report_code=report.code, fmt=request.POST.get("fmt", ""),
-                                params=form.params())
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect(f"{request.area}:report_stats")
-    messages.success(request, "已提交导出任务，生成完成后可在此下载。")
-    return redirect(f"{request.area}:export_list")
+    return run_step(request, services.export_request, user=request.user, report_code=report.code,
+                    fmt=request.POST.get("fmt", ""), params=form.params(), success=_("已提交导出任务，生成完成后可在此下载。"),
+                    redirect_to=f"{request.area}:report_stats", done_to=lambda _e: reverse(f"{request.area}:export_list"))
 
 
 @area_view("reports.export_report")
