@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.common import clock
@@ -50,21 +51,21 @@ def handover_request(*, actor, id_number: str, reason: str) -> Handover:
     if not actor.has_perm("applications.request_handover"):
         raise PermissionDenied("applications.request_handover")
     if not reason.strip():
-        raise ValidationError("请填写申请理由（如：客户要求改由您服务）。")
+        raise ValidationError(_("请填写申请理由（如：客户要求改由您服务）。"))
     number = validate_resident_id(id_number)
     with transaction.atomic():
         member = Member.objects.select_related("registered_by__organization").filter(id_number=number).first()
         if member is None:
-            raise ValidationError("没有找到该身份证号的客户，请直接登记。")
+            raise ValidationError(_("没有找到该身份证号的客户，请直接登记。"))
         owner = member.registered_by
         if owner.pk == actor.pk:
-            raise ValidationError("该客户已由您登记，请在会员查询中找到并使用该客户。")
+            raise ValidationError(_("该客户已由您登记，请在会员查询中找到并使用该客户。"))
         try:
             with transaction.atomic():
                 h = Handover.objects.create(member=member, from_cm=owner, to_cm=actor, reason=reason.strip()[:300],
                                             requested_at=clock.now())
         except IntegrityError:
-            raise ValidationError("您已申请移交该客户，请等待审批。") from None
+            raise ValidationError(_("您已申请移交该客户，请等待审批。")) from None
         message_send(recipients=handover_approvers(owner), category="workflow", sender=actor,
                      link=reverse("ops:handover_list"),
                      title=f"{actor.display_name} 申请移交客户 {member.real_name[:1]}**（{owner.display_name} 登记）",
@@ -80,14 +81,14 @@ def handover_decide(*, actor, handover_id: int, approve: bool, note: str = "") -
     if not actor.has_perm("applications.decide_handover"):
         raise PermissionDenied("applications.decide_handover")
     if not approve and not note.strip():
-        raise ValidationError("拒绝时请填写原因。")
+        raise ValidationError(_("拒绝时请填写原因。"))
     now = clock.now()
     with transaction.atomic():
         if not handovers_for_user(user=actor).filter(pk=handover_id).exists():
             raise Http404
         h = Handover.objects.select_for_update().select_related("member", "from_cm", "to_cm").get(pk=handover_id)
         if h.status != Handover.Status.PENDING:
-            raise ValidationError(f"该申请已处理（{h.get_status_display()}），请刷新页面。")
+            raise ValidationError(_("该申请已处理（%(s)s），请刷新页面。") % {"s": h.get_status_display()})
         if actor.pk not in handover_approvers(h.from_cm):
             raise PermissionDenied("not an approver")
         h.status = Handover.Status.APPROVED if approve else Handover.Status.DECLINED
@@ -96,7 +97,7 @@ def handover_decide(*, actor, handover_id: int, approve: bool, note: str = "") -
         if approve:
             member = Member.objects.select_for_update().get(pk=h.member_id)
             if member.registered_by_id != h.from_cm_id:
-                raise ValidationError("该客户已不再由原客户经理负责，请刷新页面。")
+                raise ValidationError(_("该客户已不再由原客户经理负责，请刷新页面。"))
             member.registered_by, member.organization = h.to_cm, h.to_cm.organization
             member.save(update_fields=["registered_by", "organization", "updated_at"])
             h.applications_moved = _applications_move(h, actor)

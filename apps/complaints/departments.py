@@ -3,6 +3,7 @@ organisation units (a unit's members include its sub-units'). A department is na
 ``unit:<pk>``, so that the screening form offers them in one select."""
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Area, Organization, Role, User
 
@@ -27,7 +28,7 @@ def department_resolve(key: str) -> tuple[str, Organization | None, str]:
                                            is_active=True).first()
         if unit is not None:
             return "", unit, unit.name
-    raise ValidationError("请选择转交的部门（角色或组织部门）。")
+    raise ValidationError(_("请选择转交的部门（角色或组织部门）。"))
 
 
 def department_members(*, role: str, unit_id: int | None) -> list[int]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.common import clock
@@ -50,18 +51,18 @@ def agreement_create(*, actor, institution: Organization, product, valid_from, v
     if not actor.has_perm("settlement.add_agreement"):
         raise PermissionDenied("settlement.add_agreement")
     if institution.parent_id is not None or not institution.is_institution:
-        raise ValidationError("佣金协议只能与机构总部签订，请选择总部机构。")
+        raise ValidationError(_("佣金协议只能与机构总部签订，请选择总部机构。"))
     if (rate is None) == (fixed_amount is None):
-        raise ValidationError("请在佣金费率与固定佣金中二选一填写。")
+        raise ValidationError(_("请在佣金费率与固定佣金中二选一填写。"))
     if rate is not None and not (Decimal("0") < Decimal(rate) <= Decimal("1")):
-        raise ValidationError("佣金费率应大于 0 且不超过 100%。")
+        raise ValidationError(_("佣金费率应大于 0 且不超过 100%。"))
     fixed_amount = None if fixed_amount is None else to_money(fixed_amount)
     minimum = to_money(minimum or "0")
     service_fee = None if service_fee is None else to_money(service_fee)
     if (fixed_amount is not None and fixed_amount <= 0) or minimum < 0 or (service_fee is not None and service_fee < 0):
-        raise ValidationError("固定佣金应大于 0，最低佣金与客户服务费不能为负数。")
+        raise ValidationError(_("固定佣金应大于 0，最低佣金与客户服务费不能为负数。"))
     if valid_to is not None and valid_to < valid_from:
-        raise ValidationError("失效日期不能早于生效日期。")
+        raise ValidationError(_("失效日期不能早于生效日期。"))
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=institution.pk)
         current = (_overlapping(institution.pk, product.pk, valid_from, valid_to)
@@ -72,8 +73,8 @@ def agreement_create(*, actor, institution: Organization, product, valid_from, v
             _log(current, actor, f"因新协议自 {valid_from:%Y-%m-%d} 生效，本协议于 {current.valid_to:%Y-%m-%d} 终止")
         clash = _overlapping(institution.pk, product.pk, valid_from, valid_to).first()
         if clash is not None:
-            raise ValidationError(f"与佣金协议 {clash.number}（{_period(clash.valid_from, clash.valid_to)}）的有效期"
-                                  f"重叠，请调整生效或失效日期。")
+            raise ValidationError(_("与佣金协议 %(no)s（%(p)s）的有效期重叠，请调整生效或失效日期。") % {
+                "no": clash.number, "p": _period(clash.valid_from, clash.valid_to)})
         try:
             with transaction.atomic():
                 agreement = Agreement.objects.create(
@@ -81,7 +82,7 @@ def agreement_create(*, actor, institution: Organization, product, valid_from, v
                     fixed_amount=fixed_amount, minimum=minimum, service_fee=service_fee, valid_from=valid_from,
                     valid_to=valid_to, note=note.strip()[:200], created_by=actor)
         except IntegrityError as exc:  # a concurrent save won the period
-            raise ValidationError("该期间已有佣金协议，请刷新页面后重试。") from exc
+            raise ValidationError(_("该期间已有佣金协议，请刷新页面后重试。")) from exc
         _log(agreement, actor, f"新增协议（{product.name}，{_period(valid_from, valid_to)}）：{agreement_terms_text(agreement)}"
                                + (f"；{note.strip()}" if note.strip() else ""))
         return agreement
@@ -92,15 +93,15 @@ def agreement_end(*, actor, agreement_id: int, valid_to, reason: str) -> Agreeme
     if not actor.has_perm("settlement.change_agreement"):
         raise PermissionDenied("settlement.change_agreement")
     if not reason.strip():
-        raise ValidationError("请填写终止原因。")
+        raise ValidationError(_("请填写终止原因。"))
     with transaction.atomic():
         agreement = Agreement.objects.select_for_update().select_related("product").get(pk=agreement_id)
         if valid_to < clock.today():
-            raise ValidationError("终止日期不能早于今天（已放款的案件按放款当日有效的协议计佣），请选择今天或以后的日期。")
+            raise ValidationError(_("终止日期不能早于今天（已放款的案件按放款当日有效的协议计佣），请选择今天或以后的日期。"))
         if valid_to < agreement.valid_from:
-            raise ValidationError("终止日期不能早于协议的生效日期。")
+            raise ValidationError(_("终止日期不能早于协议的生效日期。"))
         if agreement.valid_to is not None and valid_to >= agreement.valid_to:
-            raise ValidationError(f"协议已于 {agreement.valid_to:%Y-%m-%d} 失效，终止日期只能提前。")
+            raise ValidationError(_("协议已于 %(d)s 失效，终止日期只能提前。") % {"d": f"{agreement.valid_to:%Y-%m-%d}"})
         agreement.valid_to = valid_to
         agreement.save(update_fields=["valid_to", "updated_at"])
         _log(agreement, actor, f"终止协议，最后有效日 {valid_to:%Y-%m-%d}：{reason.strip()}")
