@@ -144,3 +144,16 @@ def test_one_writer_fills_the_columns_each_table_has(cast):
     assert (len(entry.text), entry.from_status, entry.to_status, entry.at is not None) == (500, "a", "b", True)
     shape = LogTable(SettlementLog, "settlement")._shape
     assert shape == (300, False, True)  # no status pair there: write() leaves it out
+
+
+def test_declared_hooks_run_for_every_move_and_every_log_row(cast):
+    """What a workflow declares once (a webhook event per move, one per log row) runs for every step."""
+    c = _complaint(cast)
+    moves, rows = [], []
+    log = LogTable(ComplaintLog, "complaint", written=lambda owner: rows.append(owner.pk))
+    workflow = Workflow(lock=_lock, log=log, send=message_send, refused="%(status)s%(label)s",
+                        on_move=lambda row, old: moves.append((old, row.status)))
+    _not_accept(workflow, cast.cc, c)
+    assert moves == [(S.SCREENING, S.NOT_ACCEPTED)] and rows == [c.pk]
+    workflow.run(actor=cast.cc, pk=c.pk, perm=None, label="备注", expect=[S.NOT_ACCEPTED], text="已电话回访")
+    assert moves == [(S.SCREENING, S.NOT_ACCEPTED)] and rows == [c.pk, c.pk]  # a note: logged, no move
