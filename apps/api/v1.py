@@ -26,6 +26,7 @@ from apps.cases.selectors import case_get_for_user, cases_for_user
 from apps.common import clock
 from apps.dispatch import selectors as dispatch_selectors
 from apps.dispatch import services as dispatch_services
+from apps.dispatch.disclosure import client_view
 from apps.dispatch.models import Candidate, DeclineReason
 from apps.positions.selectors import institution_finance_summary, journal_for_user
 from apps.regions.selectors import region_path_name
@@ -241,18 +242,11 @@ def _offer(cand: Candidate, client: dict) -> dict:
             "client": client}
 
 
-def _client(cand: Candidate, viewer=None) -> dict:
-    # The back office's own masking (the offer pages' helper), so the API shows exactly what the pages show.
-    from apps.dispatch.views import _client as offer_client
-
-    return offer_client(cand, viewer=viewer)
-
-
 def _offer_detail(request, cand: Candidate) -> dict:
     app = cand.application
     can_answer = (request.auth.has_perm("dispatch.answer_case") and cand.status == Candidate.Status.OFFERED
                   and cand.deadline > clock.now())
-    return {**_offer(cand, _client(cand, viewer=request.auth)), "purpose": app.purpose,
+    return {**_offer(cand, client_view(cand, viewer=request.auth)), "purpose": app.purpose,
             "region_path": region_path_name(app.region), "client_type": app.get_client_type_display(),
             "hold_amount": str(app.product.hold_amount), "decline_code": cand.decline_code,
             "decline_text": cand.decline_text, "refuse_reason": cand.refuse_reason, "can_answer": can_answer}
@@ -276,7 +270,7 @@ def _offer_row(row) -> dict:
     return {"id": pk, "order_no": order_no, "status": status, "status_label": str(STATUS_LABELS[status]),
             "product": product, "amount": str(amount), "term_months": term, "region": region or "", "round": rnd,
             "manual": manual, "offered_at": _dt(offered), "deadline": _dt(deadline), "answered_at": _dt(answered),
-            "client": _client(stand_in)}
+            "client": client_view(stand_in)}
 
 
 @offers.get("/offers", response=OfferPage, summary="派单列表",

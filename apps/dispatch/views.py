@@ -22,14 +22,13 @@ from apps.common.money import format_cny
 from apps.common.numbers import percent_text
 from apps.common.params import param_get, params_get_many
 from apps.common.steps import form_step, run_step
-from apps.common.validators import mask_id, mask_mobile
-from apps.members.services import pii_shown
 from apps.common.views import list_context
 from apps.members.models import ClientType
 from apps.products.models import Product
 from apps.regions.selectors import region_path_name
 
 from . import selectors, services
+from .disclosure import client_view
 from .forms import (CandidateAddForm, CategoryRequestForm, ChoiceForm, ClusterForm, DecisionForm, DeclineForm,
                     HistoryFilter, MonitorFilter, OfferFilter, PlatformProfileForm, ProfileForm, ProfileListFilter,
                     RedispatchForm, RoundCloseForm, WindowExtendForm)
@@ -37,25 +36,6 @@ from .models import Candidate, CategoryRequest, Cluster, Dispatch, LostCase
 from .scoring import PART_LABELS, PARTS, WEIGHT_KEYS
 
 C = Candidate.Status
-
-
-def _mask_name(name: str) -> str:
-    return f"{name[:1]}**" if name else ""
-
-
-def _client(cand: Candidate, *, viewer=None) -> dict:
-    """The client as this institution may see them: in full only once it has accepted the case, and only on
-    the case's own page (``viewer`` given), where the reveal is logged like every other full view of a
-    client's ID number and mobile. Built here so that the template never holds values it may not show."""
-    member = cand.application.member
-    if cand.shows_client and viewer is not None:
-        pii_shown(actor=viewer, member=member, fields="id_number,mobile")
-        return {"name": member.real_name, "mobile": member.mobile, "id_number": member.id_number, "full": True}
-    if cand.shows_client:
-        return {"name": member.real_name, "mobile": mask_mobile(member.mobile), "id_number": mask_id(member.id_number),
-                "full": False}
-    return {"name": _mask_name(member.real_name), "mobile": mask_mobile(member.mobile),
-            "id_number": mask_id(member.id_number), "full": False}
 
 
 def _submit(request, form, act, success, to: str, **kwargs):
@@ -93,7 +73,7 @@ def offer_list(request):
     form = (HistoryFilter if history else OfferFilter)(request.GET or None)
     ctx = list_context(request, form.apply(qs), sorts=OFFER_SORTS, default_sort="-offered" if history else "deadline")
     for cand in ctx["page"]:
-        cand.client = _client(cand)
+        cand.client = client_view(cand)
     narrowed = form.is_valid() and any(form.cleaned_data.get(k) for k in ("q", "product", "status"))
     pending = ctx["page"].paginator.count if not (history or narrowed) else offers.filter(status=C.OFFERED).count()
     ctx.update(filter={"form": form}, history=history, pending_count=pending)
@@ -104,7 +84,7 @@ def _offer_page(request, cand: Candidate, decline_form: DeclineForm):
     app = cand.application
     can_answer = services.offer_answerable(user=request.user, cand=cand)
     return render(request, "dispatch/offer_detail.html", {
-        "cand": cand, "app": app, "client": _client(cand, viewer=request.user), "decline_form": decline_form, "can_answer": can_answer,
+        "cand": cand, "app": app, "client": client_view(cand, viewer=request.user), "decline_form": decline_form, "can_answer": can_answer,
         "hold_amount": app.product.hold_amount, "region_path": region_path_name(app.region)})
 
 
