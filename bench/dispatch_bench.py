@@ -1,7 +1,8 @@
 """Dispatch part of `make bench`: candidate selection among the generated institutions and the timer sweep.
 
-- ``dispatch.select.p50_ms`` / ``.p99_ms``: ``selectors.candidates_select`` (the ORM query the rounds use,
-  including building the queryset) for real applications at random cluster levels.
+- ``dispatch.select.p50_ms`` / ``.p99_ms``: ``selectors.candidates_select`` (the query the rounds use, SQL
+  written once, run through Django's connection) for real applications at random cluster levels;
+  ``dispatch.select.floor_ms`` the median ``Profile.objects.get(pk=...)`` in the same process (the baseline).
 - ``dispatch.sweep.rows_per_s``: 10,000 (full scale) rounds' refill points (8 h) made due at once, applied by
   ``services.timers_sweep`` in one process: each closes the round and opens the next one for the places not
   accepted (a fresh selection, statistics, messages) — the whole work of a real deadline. (Since issue 16 the
@@ -124,7 +125,25 @@ def measure_select(products, rng: random.Random, *, samples: int = 3000) -> dict
     times.sort()
     explain = explain_select(apps[0])
     return {"p50": statistics.median(times), "p99": times[int(len(times) * 0.99)], "found": found / samples,
-            "explain": explain}
+            "explain": explain, "floor": measure_floor(rng, samples=samples)}
+
+
+def measure_floor(rng: random.Random, *, samples: int) -> float:
+    """``dispatch.select.floor_ms``: the median time to fetch one dispatch profile by primary key through the
+    ORM (``Profile.objects.get(pk=...)``), in the same process right after the selections: the floor of any
+    ORM read, against which the selection is judged."""
+    from apps.dispatch.models import Profile
+
+    pks = list(Profile.objects.values_list("pk", flat=True))
+    for pk in rng.sample(pks, 50):  # warm-up
+        Profile.objects.get(pk=pk)
+    times = []
+    for _ in range(samples):
+        pk = rng.choice(pks)
+        t = time.perf_counter()
+        Profile.objects.get(pk=pk)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def explain_select(app) -> str:
