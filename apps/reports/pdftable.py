@@ -79,8 +79,12 @@ class _Font:
         return lines
 
     def subset(self) -> bytes:
-        """The font reduced to the glyphs used (glyph ids unchanged), as an OpenType (CFF) file."""
+        """The font reduced to the glyphs used (glyph ids unchanged: poppler and others look CFF glyphs up by id),
+        as an OpenType (CFF) file."""
         import io
+        import logging
+
+        logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines would fill the worker's log
 
         from fontTools import subset
         from fontTools.ttLib import TTFont
