@@ -635,13 +635,17 @@ def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, not
 
 # ---- timers (the beat sweep) ----
 
-def timers_sweep(*, now=None, batch: int = 200) -> int:
+def timers_sweep(*, now=None, batch: int = 200, first: int = 8) -> int:
     """Apply every due timer exactly once, a batch at a time (``_sweep_batch``): the batch is claimed with
     FOR UPDATE SKIP LOCKED (a concurrent sweep takes other rows), its cases are locked in application order,
     re-checked under the locks, and the effects and the timers' "done" marks commit together. If a batch fails
     it is rolled back whole and its timers are applied one by one, each in its own transaction
-    (``_sweep_one``): a timer that fails there is left due, with the error, for the next run."""
-    done, skip = 0, set()
+    (``_sweep_one``): a timer that fails there is left due, with the error, for the next run.
+
+    Batches start at ``first`` timers and double while they come back full, up to ``batch``: a short list of
+    due work commits in several steps (a worker killed mid-sweep leaves the rest due, not everything undone),
+    a backlog of thousands is worked through 200 at a time."""
+    done, skip, size = 0, set(), max(1, min(first, batch))
     while True:
         moment = now or clock.now()
         claimed = []
@@ -649,10 +653,13 @@ def timers_sweep(*, now=None, batch: int = 200) -> int:
             with transaction.atomic():
                 claimed = list(Timer.objects.select_for_update(skip_locked=True)
                                .filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=skip)
-                               .order_by("due_at", "pk")[:batch])
+                               .order_by("due_at", "pk")[:size])
                 if not claimed:
                     return done
-                done += _sweep_batch(claimed, moment)
+                applied = _sweep_batch(claimed, moment)
+            done += applied  # counted once the batch has committed
+            if len(claimed) == size:
+                size = min(size * 2, batch)
         except Exception:  # one by one below, which records a failing timer's error
             log.warning("sweep batch of %d timers failed; applying them one by one", len(claimed), exc_info=True)
             for timer in claimed:
