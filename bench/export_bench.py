@@ -40,9 +40,10 @@ def _rows(n: int):
 
 def _worker_peak_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM) so far, in MB."""
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return 0.0
 
 
