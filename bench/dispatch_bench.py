@@ -1,7 +1,8 @@
 """Dispatch part of `make bench`: candidate selection among the generated institutions and the timer sweep.
 
-- ``dispatch.select.p50_ms`` / ``.p99_ms``: ``selectors.candidates_select`` (the ORM query the rounds use,
-  including building the queryset) for real applications at random cluster levels.
+- ``dispatch.select.p50_ms`` / ``.p99_ms``: ``selectors.candidates_select`` (the query the rounds use, SQL
+  written once, run through Django's connection) for real applications at random cluster levels;
+  ``dispatch.select.floor_ms`` the median ``Profile.objects.get(pk=...)`` in the same process (the baseline).
 - ``dispatch.sweep.rows_per_s``: 10,000 (full scale) rounds' refill points (8 h) made due at once, applied by
   ``services.timers_sweep`` in one process: each closes the round and opens the next one for the places not
   accepted (a fresh selection, statistics, messages) — the whole work of a real deadline. (Since issue 16 the
@@ -9,6 +10,7 @@
 
 The EXPLAIN of one selection is written to bench/results/dispatch_select_explain.txt (and quoted in
 docs/performance.md)."""
+import os
 import random
 import statistics
 import time
@@ -124,7 +126,25 @@ def measure_select(products, rng: random.Random, *, samples: int = 3000) -> dict
     times.sort()
     explain = explain_select(apps[0])
     return {"p50": statistics.median(times), "p99": times[int(len(times) * 0.99)], "found": found / samples,
-            "explain": explain}
+            "explain": explain, "floor": measure_floor(rng, samples=samples)}
+
+
+def measure_floor(rng: random.Random, *, samples: int) -> float:
+    """``dispatch.select.floor_ms``: the median time to fetch one dispatch profile by primary key through the
+    ORM (``Profile.objects.get(pk=...)``), in the same process right after the selections: the floor of any
+    ORM read, against which the selection is judged."""
+    from apps.dispatch.models import Profile
+
+    pks = list(Profile.objects.values_list("pk", flat=True))
+    for pk in rng.sample(pks, 50):  # warm-up
+        Profile.objects.get(pk=pk)
+    times = []
+    for _ in range(samples):
+        pk = rng.choice(pks)
+        t = time.perf_counter()
+        Profile.objects.get(pk=pk)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def explain_select(app) -> str:
@@ -132,6 +152,35 @@ def explain_select(app) -> str:
 
     qs = selectors.ranked(selectors.eligible(app, "city", room=True)).values_list(*selectors.PICK_FIELDS)[:3]
     return qs.explain(analyze=True, buffers=True)
+
+
+def _start_chunk(ids):
+    import django
+    from django.db import connection
+
+    django.setup()
+    from apps.dispatch import services
+
+    for pk in ids:  # real dispatches through the service (round 1 with real candidates)
+        services.dispatch_start(application_id=pk)
+    connection.close()
+
+
+def _start_all(ids: list[int], *, procs: int) -> None:
+    """``dispatch_start`` for every id, in ``procs`` forked processes (the set-up of the sweep measurement: 10,000
+    real dispatches take a quarter of an hour one after another on a busy machine)."""
+    import multiprocessing as mp
+
+    from django.db import connections
+
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    workers = [ctx.Process(target=_start_chunk, args=(ids[i::procs],)) for i in range(max(1, procs))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+        assert w.exitcode == 0, w.exitcode
 
 
 def measure_sweep(products, rng: random.Random, *, due: int) -> dict:
@@ -144,8 +193,7 @@ def measure_sweep(products, rng: random.Random, *, due: int) -> dict:
     apps = _applications(due, products, rng)
     ids = [a.pk for a in apps]
     t0 = time.monotonic()
-    for pk in ids:  # real dispatches through the service (round 1 with real candidates)
-        services.dispatch_start(application_id=pk)
+    _start_all(ids, procs=int(os.environ.get("BENCH_SETUP_PROCS", "4")))  # not measured: the set-up
     setup_s = time.monotonic() - t0
     pending = Timer.objects.filter(done_at__isnull=True, dispatch__application_id__in=ids).count()
     with connection.cursor() as cur:

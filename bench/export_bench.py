@@ -1,9 +1,8 @@
-"""Export part of `make bench`: ``export.xlsx.100k.*`` and ``export.pdf.5k.*``.
+"""Export part of `make bench`: ``export.xlsx.100k.*``, ``export.pdf.5k.*`` and ``export.pdf.50k.*``.
 
-Each export runs the real Celery task body (``services.export_run``) in a forked child process, so its
-peak memory (ru_maxrss of the child) is the export's own and not the benchmark's; time is wall clock."""
-import multiprocessing as mp
-import resource
+Each export runs as the real Celery task (``reports.export``) in a Celery worker started for it, so its peak
+memory (the worker's VmHWM) is the export's own and not the benchmark's; time is the task's own (claimed →
+finished, from the job row)."""
 import time
 
 
@@ -39,33 +38,52 @@ def _rows(n: int):
     return cm
 
 
-def _child(job_id: int, out):
-    import django
-    from django.db import connection
-
-    django.setup()
-    from apps.reports.services import export_run
-
-    connection.close()
-    t0 = time.monotonic()
-    result = export_run(job_id)
-    out.put((result, time.monotonic() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+def _worker_peak_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) so far, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def measure(user, fmt: str, params: dict) -> dict:
+def measure(user, fmt: str, params: dict, *, timeout: float = 3600) -> dict:
+    """One export through the real Celery task (``reports.export``) in a fresh Celery worker (solo pool, its own
+    queue on this benchmark's Redis): time from the task's claim to its end as the job row records them, peak
+    memory the worker process's own VmHWM after the task — the export process, nothing of the benchmark."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
     from django.db import connections
 
     from apps.reports.models import ExportJob
+    from apps.reports.tasks import export_task
 
+    root = Path(__file__).resolve().parent.parent
+    queue = settings.CELERY_EXPORTS_QUEUE
     job = ExportJob.objects.create(report="applications", fmt=fmt, params=params, requested_by=user,
                                    title=f"bench {fmt}")
     connections.close_all()
-    ctx = mp.get_context("fork")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(job.pk, out))
-    proc.start()
-    result, seconds, peak_mb = out.get()
-    proc.join()
-    job.refresh_from_db()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "shuyin.settings.test"))
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "shuyin", "worker", "--pool", "solo",
+                               "-Q", queue, "-l", "warning", "--without-heartbeat", "--without-gossip",
+                               "--without-mingle"], cwd=root, env=env)
+    try:
+        export_task.apply_async(args=[job.pk], queue=queue)
+        deadline = time.monotonic() + timeout
+        while True:
+            job.refresh_from_db()
+            if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        peak_mb = _worker_peak_mb(worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    seconds = (job.finished_at - job.started_at).total_seconds() if job.finished_at and job.started_at else None
+    result = {ExportJob.Status.DONE: "done", ExportJob.Status.FAILED: "failed"}.get(job.status, job.status)
     return {"result": result, "seconds": seconds, "peak_mb": peak_mb, "rows": job.rows_total, "size": job.size,
             "error": job.error}

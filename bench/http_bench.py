@@ -64,20 +64,21 @@ def generate(n: int) -> dict:
         base = cur.fetchone()[0]
         cur.execute(
             "INSERT INTO members_member (created_at, updated_at, real_name, id_number, mobile, address, client_type,"
-            " birth_date, id_photo_front, id_photo_back, birthplace_known, status, reject_reason, verified_via,"
+            " birth_date, id_photo_front, id_photo_back, birthplace_known, status, reject_reason, verified_via, identity_conflict,"
             " organization_id, registered_by_id)"
             " SELECT now(), now(), '基准客户' || g, 'H' || lpad(g::text, 17, '0'), '139' || lpad((g %% 100000000)::text, 8, '0'),"
-            " '-', 'individual', '1990-01-01', '-', '-', true, 'verified', '', '', %s, %s"
+            " '-', 'individual', '1990-01-01', '-', '-', true, 'verified', '', '', false, %s, %s"
             " FROM generate_series(1, %s) g", [org.pk, cm_ids[0], n])
         cur.execute(
             "INSERT INTO applications_application (created_at, updated_at, order_no, amount, term_months, purpose,"
             " client_type, status, supplement_count, supplement_return_to, supplement_note, manual_intervention,"
-            " submitted_at, cm_id, member_id, organization_id, product_id, region_id)"
+            " supplement_asks_info, supplement_doc_mark, submitted_at, cm_id, member_id, organization_id, product_id,"
+            " region_id)"
             " SELECT now() - (g %% 365) * interval '1 day', now(), 'HB' || lpad(g::text, 12, '0'),"
             " 10000 + (g %% 90) * 1000, 12, '基准', 'individual',"
             " (ARRAY['lr_review','lr_review','lr_review','cs_review','completed','lr_rejected','withdrawn',"
             "        'completed','completed','draft'])[1 + g %% 10],"
-            " 0, '', '', false, now() - (g %% 365) * interval '1 day',"
+            " 0, '', '', false, false, 0, now() - (g %% 365) * interval '1 day',"
             " (%s::bigint[])[1 + g %% 50], m.id, %s, %s, %s"
             " FROM generate_series(1, %s) g JOIN members_member m ON m.id = %s + g",
             [cm_ids, org.pk, product.pk, region.pk, n, base])

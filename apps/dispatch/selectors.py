@@ -1,6 +1,9 @@
 """Reads of the dispatch app: candidate selection (the hot path) and the lists behind its pages."""
+import json
+from collections import namedtuple
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -96,22 +99,79 @@ def ranked(qs: QuerySet) -> QuerySet:
 def candidates_select(*, application, level: str, n: int) -> list:
     """The top ``n`` eligible profiles with free capacity and enough position for the per-case hold, as rows
     of (pk, institution_id, score, score_parts). One query; PostgreSQL walks the ``dispatch_rank`` index
-    and stops after ``n`` matching rows (EXPLAIN in docs/performance.md)."""
+    and stops after ``n`` matching rows (EXPLAIN in docs/performance.md). The SQL is written once (``_PICK_SQL``,
+    the same conditions as ``eligible(room=True)`` + ``ranked``): building and compiling the queryset cost
+    Django about as much as PostgreSQL's planning and execution together."""
     if n <= 0:
         return []
-    return list(ranked(eligible(application, level, room=True)).values_list(*PICK_FIELDS, named=True)[:n])
+    return pick(application, level, n)[0]
 
 
 def lost_select(*, application, level: str, n: int, picked: list) -> list[tuple[Profile, str]]:
     """Institutions that would have ranked among the top ``n`` but lack capacity or position: they lost a
     qualifying case (符合条件流失单子数)."""
+    return lost_of(ranked(eligible(application, level, room=False)).only(
+        "pk", "institution_id", "score", "active_cases", "capacity")[:n], n, picked)
+
+
+def lost_of(rows, n: int, picked: list) -> list:
     lost = []
-    for profile in ranked(eligible(application, level, room=False)).only("pk", "institution_id", "score", "active_cases", "capacity")[:n]:
+    for profile in rows:
         if len(picked) >= n and profile.score < picked[-1].score:
             continue  # it would not have made the top n anyway
         reason = LostCase.Reason.CAPACITY if profile.active_cases >= profile.capacity else LostCase.Reason.POSITION
         lost.append((profile, reason))
     return lost
+
+
+# ---- the selection as SQL written once (the hot path of every round and of the sweep) ----
+
+Pick = namedtuple("Pick", "pk institution_id score score_parts")
+Near = namedtuple("Near", "pk institution_id score active_cases capacity")  # a lost case's profile
+
+_ROOM = "p.active_cases < p.capacity AND m.balance >= m.held + %(hold)s"
+_PICK_BODY = """SELECT p.id, p.institution_id, p.score, p.score_parts, p.active_cases, p.capacity, p.last_dispatched_at
+    FROM dispatch_profile p JOIN positions_account m ON m.id = p.margin_account_id
+    WHERE p.is_active AND NOT p.excluded
+      AND p.client_types @> ARRAY[%(client_type)s]::varchar(20)[]
+      AND p.product_ids @> ARRAY[%(product)s]::integer[] {area}
+      AND {room}
+      AND NOT EXISTS (SELECT 1 FROM dispatch_candidate tried
+                      WHERE tried.application_id = %(application)s AND tried.institution_id = p.institution_id)
+    ORDER BY p.score DESC, p.last_dispatched_at ASC NULLS FIRST, p.id ASC LIMIT %(n)s"""
+
+
+def _pick_sql(with_area: bool, with_lost: bool) -> str:
+    area = "AND p.coverage && %(keys)s::varchar(14)[]" if with_area else ""
+    picked = _PICK_BODY.format(area=area, room=_ROOM)
+    if not with_lost:
+        return picked
+    lost = _PICK_BODY.format(area=area, room=f"NOT ({_ROOM})")
+    return (f"SELECT true AS room, * FROM ({picked}) a UNION ALL SELECT false, * FROM ({lost}) b"
+            " ORDER BY room DESC, score DESC, last_dispatched_at ASC NULLS FIRST, id ASC")
+
+
+_PICK_SQL = {(a, lost): _pick_sql(a, lost) for a in (True, False) for lost in (True, False)}
+
+
+def _parts(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def pick(application, level: str, n: int, *, lost: bool = False, keys=False) -> tuple[list, list]:
+    """(the top ``n`` with room, as ``Pick`` rows; with ``lost``, the top ``n`` without room as ``Near`` rows) in
+    one statement. ``keys``: the area keys when the caller has them already."""
+    if keys is False:
+        keys = area_keys(application.region, level)
+    params = {"client_type": application.client_type, "product": application.product_id, "keys": keys,
+              "hold": application.product.hold_amount, "application": application.pk, "n": n}
+    with connection.cursor() as cur:
+        cur.execute(_PICK_SQL[(keys is not None, lost)], params)
+        rows = cur.fetchall()
+    if not lost:
+        return [Pick(r[0], r[1], r[2], _parts(r[3])) for r in rows], []
+    return ([Pick(r[1], r[2], r[3], _parts(r[4])) for r in rows if r[0]],
+            [Near(r[1], r[2], r[3], r[5], r[6]) for r in rows if not r[0]])
 
 
 @dataclass

@@ -8,10 +8,12 @@ the two orders cannot deadlock. Every transition re-checks the state under the l
 sweep (or two sweeps) racing on the same case change it exactly once.
 
 Time comes from ``apps.common.clock``; every window is a system parameter read per call."""
+import contextvars
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
@@ -35,6 +37,7 @@ from .models import (Candidate, coverage_keys, CategoryRequest, DeclineReason, D
                      Round, ServiceArea, Timer)
 
 C = Candidate.Status
+log = logging.getLogger(__name__)
 PARAM_KEYS = ["dispatch.round_size", "dispatch.max_rounds", "dispatch.round_minutes", "dispatch.offer_minutes",
               "dispatch.window_minutes", "dispatch.choice_minutes"]
 HOLD_REF = "application"
@@ -46,7 +49,105 @@ def _params() -> dict:
 
 
 def _event(dispatch: Dispatch, text: str, *, now, actor=None) -> None:
-    Event.objects.create(dispatch=dispatch, at=now, actor=actor, text=text[:300])
+    event = Event(dispatch=dispatch, at=now, actor=actor, text=text[:300])
+    batch = _BATCH.get()
+    if batch is not None:  # the sweep writes a batch's events in one statement (in the order they happened)
+        batch.events.append(event)
+    else:
+        event.save()
+
+
+def _notify(*, institutions=(), users=(), title: str, link: str = "", codename: str = "answer_case",
+            event: str = "") -> None:
+    """站内信 to users and to the users of institutions holding ``codename`` (workflow messages; ``event`` as for
+    ``message_send``); inside the sweep's batch they are written with the batch's other messages in two
+    statements."""
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.messages.append((tuple(institutions), tuple(users), codename, title, link, event))
+        return
+    recipients = list(users) + (list(institution_users(*institutions, codename=codename)) if institutions else [])
+    message_send(recipients=recipients, category="workflow", title=title, link=link, event=event)
+
+
+class _Hooks:
+    """Webhook events of a batch: one query finds the institutions with an endpoint for any of them, and only
+    those are recorded (``webhooks.emit``, which would otherwise ask once per offer)."""
+
+    def __init__(self):
+        self.items: list[tuple] = []
+
+    def add(self, institution_id: int, event: str, payload: dict) -> None:
+        self.items.append((institution_id, event, payload))
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        from apps.webhooks.models import Endpoint
+
+        listening = set()
+        for inst, events in Endpoint.objects.filter(
+                institution_id__in={i for i, _e, _p in self.items}, is_active=True).values_list("institution_id",
+                                                                                                 "events"):
+            listening |= {(inst, e) for e in events}
+        for inst, event, payload in self.items:
+            if (inst, event) in listening:
+                webhooks.emit(inst, event, payload)
+
+
+class _Batch:
+    """What the sweep's batch writes at its end: events, messages, page generations."""
+
+    def __init__(self):
+        self.events: list[Event] = []
+        self.messages: list[tuple] = []
+        self.pages: set[int] = set()
+        self.hooks = _Hooks()
+
+    def flush(self) -> None:
+        from apps.messaging.models import Message
+        from apps.messaging.selectors import unread_generation
+        from apps.notifications.services import notify_on_commit
+
+        Event.objects.bulk_create(self.events)
+        users_of: dict[tuple, set] = {}
+        wanted = {(i, m[2]) for m in self.messages for i in m[0]}
+        for codename in {c for _inst, c in wanted}:
+            ids = sorted({i for i, c in wanted if c == codename})
+            for uid, path in (User.objects.filter(
+                    is_active=True, organization__path__regex=r"^/({})/".format("|".join(str(int(i)) for i in ids)),
+                    roles__is_active=True, roles__permissions__codename=codename)
+                    .values_list("pk", "organization__path").distinct()):
+                users_of.setdefault((int(path.split("/")[1]), codename), set()).add(uid)
+        rows, events, readers = [], [], set()
+        for institutions, users, codename, title, link, event in self.messages:
+            ids = {getattr(u, "pk", u) for u in users} | {
+                uid for i in institutions for uid in users_of.get((i, codename), ())}
+            ids.discard(None)
+            rows += [Message(recipient_id=i, category="workflow", title=title[:200], body="", link=link[:300])
+                     for i in sorted(ids)]
+            events += [event] * len(ids)
+            readers |= ids
+        created = Message.objects.bulk_create(rows)
+        by_event: dict[str, list[int]] = {}
+        for message, event in zip(created, events):
+            by_event.setdefault(event, []).append(message.pk)
+        for event, ids in by_event.items():  # the channels each recipient chose, after the commit
+            notify_on_commit(message_ids=ids, event=event)
+        self.hooks.flush()
+        pagecache.bump(*(unread_generation(i) for i in sorted(readers)),
+                       *(page_generation(pk) for pk in sorted(self.pages)))
+
+
+_BATCH: contextvars.ContextVar = contextvars.ContextVar("dispatch_sweep_batch", default=None)
+
+
+def _page_changed(application_id: int) -> None:
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.pages.add(application_id)
+    else:
+        pagecache.bump(page_generation(application_id))
 
 
 def institution_users(*institution_ids: int, codename: str = "answer_case"):
@@ -236,8 +337,8 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     if n <= 0:
         return None
     scoring.scores_ensure_current(values)
-    picked = selectors.candidates_select(application=app, level=dispatch.level, n=n)
-    for profile, reason in selectors.lost_select(application=app, level=dispatch.level, n=n, picked=picked):
+    picked, near = selectors.pick(app, dispatch.level, n, lost=True)  # one statement for both
+    for profile, reason in selectors.lost_of(near, n, picked):
         _record_lost(profile, app, reason, now)
     if not picked:
         return None
@@ -259,9 +360,8 @@ def _round_open(app, dispatch: Dispatch, now, values) -> Round | None:
     names = dict(Organization.objects.filter(pk__in=[p.institution_id for p in picked]).values_list("pk", "name"))
     _event(dispatch, f"第 {number} 轮派发：" + "、".join(names[p.institution_id] for p in picked)
            + f"，各家受理截止 {clock_text(offer_deadline)}", now=now)
-    message_send(recipients=institution_users(*[p.institution_id for p in picked]), category="workflow",
-                 event="offer.created", title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理",
-                 link=_offers_link())
+    _notify(institutions=[p.institution_id for p in picked], link=_offers_link(), event="offer.created",
+            title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理")
     return rnd
 
 
@@ -297,15 +397,14 @@ def _offers_withdraw(app, dispatch: Dispatch, now, *, reason: str, round_id: int
     if not open_offers:
         return 0
     Candidate.objects.filter(pk__in=[o[0] for o in open_offers]).update(status=C.CANCELLED, resolved_at=now)
-    pagecache.bump(page_generation(app.pk))  # update() sends no signal: the application page lists its offers
+    _page_changed(app.pk)  # update() sends no signal: the application page lists its offers
     for _pk, profile_id, _inst, _name in open_offers:
         stats.record(profile_id, dispatched_count=-1)
         webhooks.emit(_inst, "offer.withdrawn", {"offer_id": _pk, "order_no": app.order_no, "reason": reason})
     _event(dispatch, f"撤回仍在受理中的派单（{reason}）：" + "、".join(o[3] for o in open_offers), now=now, actor=actor)
     for _pk, _profile, institution_id, _name in open_offers:
-        message_send(recipients=institution_users(institution_id), category="workflow", event="offer.withdrawn",
-                     link=_offers_link(history=True),
-                     title=f"派单 {app.order_no} 已撤回：{reason}（不计入贵机构弃单率）")
+        _notify(institutions=[institution_id], link=_offers_link(history=True), event="offer.withdrawn",
+                title=f"派单 {app.order_no} 已撤回：{reason}（不计入贵机构弃单率）")
     return len(open_offers)
 
 
@@ -317,7 +416,7 @@ def _offers_lapse(dispatch: Dispatch, now) -> list[int]:
     if not due:
         return []
     Candidate.objects.filter(pk__in=[o[0] for o in due]).update(status=C.LAPSED, resolved_at=now)
-    pagecache.bump(page_generation(dispatch.application_id))
+    _page_changed(dispatch.application_id)
     for offer in due:
         stats.record(offer[1], lapsed_count=1)
         webhooks.emit(offer[4], "offer.lapsed", {"offer_id": offer[0], "application_id": dispatch.application_id})
@@ -384,8 +483,8 @@ def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> 
         if app.status == AppStatus.DISPATCHING:
             status_apply(app, "dispatch_accepted", comment=text)
         _event(dispatch, text, now=now)
-        message_send(recipients=[app.cm_id], category="workflow", link=_choice_link(app),
-                     title=f"贷款申请 {app.order_no} 派发结束，共 {dispatch.accepted_count} 家机构受理，请录入客户选择")
+        _notify(users=[app.cm_id], link=_choice_link(app),
+                title=f"贷款申请 {app.order_no} 派发结束，共 {dispatch.accepted_count} 家机构受理，请录入客户选择")
         return
     if not reason:
         reason = ("派发总时限已到" if now >= dispatch.cutoff_at else f"已派发 {dispatch.round_count} 轮") + "，无机构受理" \
@@ -396,8 +495,8 @@ def _finish(app, dispatch: Dispatch, now, values: dict, *, reason: str = "") -> 
     _timers_retire(dispatch.timers.all(), now, reason)
     status_apply(app, "dispatch_fail", comment=f"派发失败：{reason}，退回贷审")
     _event(dispatch, f"派发结束：{reason}", now=now)
-    message_send(recipients=list(reviewers("review_lr")) + [app.cm_id], category="workflow", link=_app_link(app),
-                 title=f"贷款申请 {app.order_no} 派发失败（{reason}），待贷审扩大区域重新派发或拒绝")
+    _notify(users=list(reviewers("review_lr")) + [app.cm_id], link=_app_link(app),
+            title=f"贷款申请 {app.order_no} 派发失败（{reason}），待贷审扩大区域重新派发或拒绝")
 
 
 def _after_answer(app, dispatch: Dispatch, rnd: Round, now, values: dict) -> None:
@@ -620,32 +719,236 @@ def _close_choice(app, dispatch: Dispatch, now, *, lapsed: bool, actor=None, not
 
 # ---- timers (the beat sweep) ----
 
-def timers_sweep(*, now=None, batch: int = 100) -> int:
-    """Apply every due timer exactly once. Each timer runs in its own short transaction: it is taken with
-    FOR UPDATE SKIP LOCKED (a concurrent sweep skips it), re-checked under the lock and marked done in the
-    same transaction as its effect. A timer that fails is left due, with the error, for the next run."""
-    done, skip = 0, set()
+def timers_sweep(*, now=None, batch: int = 200, first: int = 8) -> int:
+    """Apply every due timer exactly once, a batch at a time (``_sweep_batch``): the batch is claimed with
+    FOR UPDATE SKIP LOCKED (a concurrent sweep takes other rows), its cases are locked in application order,
+    re-checked under the locks, and the effects and the timers' "done" marks commit together. If a batch fails
+    it is rolled back whole and its timers are applied one by one, each in its own transaction
+    (``_sweep_one``): a timer that fails there is left due, with the error, for the next run.
+
+    Batches start at ``first`` timers and double while they come back full, up to ``batch``: a short list of
+    due work commits in several steps (a worker killed mid-sweep leaves the rest due, not everything undone),
+    a backlog of thousands is worked through 200 at a time."""
+    done, skip, size = 0, set(), max(1, min(first, batch))
     while True:
         moment = now or clock.now()
-        ids = list(Timer.objects.filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=skip)
-                   .order_by("due_at", "pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            return done
-        for pk in ids:
-            try:
-                with transaction.atomic():
-                    timer = Timer.objects.select_for_update(skip_locked=True).filter(pk=pk, done_at__isnull=True).first()
-                    if timer is None:  # another sweep holds it or has just done it
-                        skip.add(pk)
-                        continue
-                    with stats.collecting():
-                        outcome = _fire(timer, moment)
-                    timer.done_at, timer.outcome = moment, outcome
-                    timer.save(update_fields=["done_at", "outcome"])
-                done += 1
-            except Exception as exc:  # noqa: BLE001 — recorded on the row and retried next run
-                skip.add(pk)
-                Timer.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:300])
+        claimed = []
+        try:
+            with transaction.atomic():
+                claimed = list(Timer.objects.select_for_update(skip_locked=True)
+                               .filter(done_at__isnull=True, due_at__lte=moment).exclude(pk__in=skip)
+                               .order_by("due_at", "pk")[:size])
+                if not claimed:
+                    return done
+                applied = _sweep_batch(claimed, moment)
+            done += applied  # counted once the batch has committed
+            if len(claimed) == size:
+                size = min(size * 2, batch)
+        except Exception:  # one by one below, which records a failing timer's error
+            log.warning("sweep batch of %d timers failed; applying them one by one", len(claimed), exc_info=True)
+            for timer in claimed:
+                applied = _sweep_one(timer.pk, moment)
+                if applied:
+                    done += 1
+                else:
+                    skip.add(timer.pk)
+
+
+def _sweep_one(pk: int, moment) -> bool:
+    """One timer in its own transaction (the batch's fallback). False: held by another sweep, or it failed."""
+    try:
+        with transaction.atomic():
+            timer = Timer.objects.select_for_update(skip_locked=True).filter(pk=pk, done_at__isnull=True).first()
+            if timer is None:  # another sweep holds it or has just done it
+                return False
+            with stats.collecting():
+                outcome = _fire(timer, moment)
+            timer.done_at, timer.outcome = moment, outcome
+            timer.save(update_fields=["done_at", "outcome"])
+        return True
+    except Exception as exc:  # noqa: BLE001 — recorded on the row and retried next run
+        Timer.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=repr(exc)[:300])
+        return False
+
+
+def _sweep_batch(timers: list[Timer], now) -> int:
+    """Apply claimed timers (locked by the caller's transaction) with set-based statements: the first due timer
+    of each dispatch (a later one of the same dispatch waits for the next batch, so it sees this one's effects).
+    Rounds whose refill point passed close in one UPDATE; due offers lapse in one UPDATE; statistics, events,
+    messages and page generations are written once for the batch; the next rounds are selected and opened
+    for the whole batch. Rare turns (places filled, the dispatch ends, the client's window lapses) go through
+    the same functions as a person's action, inside the batch. Returns how many timers were applied."""
+    first: dict[int, Timer] = {}
+    for timer in timers:  # ordered by due time
+        first.setdefault(timer.dispatch_id, timer)
+    mine = list(first.values())
+    batch = _Batch()
+    token = _BATCH.set(batch)
+    try:
+        with stats.collecting():
+            outcomes = _sweep_apply(mine, now, batch)
+            batch.flush()
+    finally:
+        _BATCH.reset(token)
+    for timer in mine:
+        timer.done_at, timer.outcome = now, outcomes[timer.pk]
+    Timer.objects.bulk_update(mine, ["done_at", "outcome"])
+    return len(mine)
+
+
+def _rounds_close(rounds: list[Round], now, reason: str) -> None:
+    if rounds:
+        ids = [r.pk for r in rounds]
+        Round.objects.filter(pk__in=ids).update(closed_at=now, close_reason=reason[:100])
+        _timers_retire(Timer.objects.filter(round_id__in=ids, kind=Timer.Kind.ROUND), now, reason)
+
+
+def _sweep_apply(mine: list[Timer], now, batch: _Batch) -> dict[int, str]:
+    refs = dict(Dispatch.objects.filter(pk__in=[t.dispatch_id for t in mine]).values_list("pk", "application_id"))
+    apps = {a.pk: a for a in Application.objects.select_for_update(of=("self",)).select_related("product", "region")
+            .filter(pk__in=set(refs.values())).order_by("pk")}
+    dispatches = {d.pk: d for d in Dispatch.objects.select_for_update().filter(pk__in=refs).order_by("pk")}
+    rounds = {r.pk: r for r in Round.objects.select_for_update().filter(
+        pk__in=[t.round_id for t in mine if t.kind == Timer.Kind.ROUND]).order_by("pk")}
+    outcomes, advance, refill, lapse, choices = {}, [], [], [], []
+    for t in mine:
+        d = dispatches[t.dispatch_id]
+        if t.kind == Timer.Kind.ROUND:
+            rnd = rounds[t.round_id]
+            if rnd.closed_at is not None or d.status != Dispatch.Status.RUNNING:
+                outcomes[t.pk] = "本轮已结束"
+            elif rnd.deadline > now:
+                outcomes[t.pk] = "时限已延长"
+            else:
+                refill.append(rnd)
+                outcomes[t.pk] = "补全时间已到"
+                advance.append(d)
+        elif t.kind == Timer.Kind.OFFER:
+            if d.status != Dispatch.Status.RUNNING:
+                outcomes[t.pk] = "派发已结束"
+            else:
+                lapse.append((t, d))
+        else:
+            choices.append(t)
+    _rounds_close(refill, now, "补全时间已到")
+    if lapse:  # offers whose own deadline passed lapse (超时未处理, counted against the institution)
+        due = list(Candidate.objects.select_for_update(of=("self",)).filter(
+            dispatch_id__in=[d.pk for _, d in lapse], status=C.OFFERED, deadline__lte=now).order_by("pk")
+            .values_list("pk", "dispatch_id", "profile_id", "institution__name", "round_id", "institution_id"))
+        if due:
+            Candidate.objects.filter(pk__in=[o[0] for o in due]).update(status=C.LAPSED, resolved_at=now)
+        per_dispatch: dict[int, list] = {}
+        application_of = {d.pk: d.application_id for _t, d in lapse}
+        for offer in due:
+            per_dispatch.setdefault(offer[1], []).append(offer)
+            stats.record(offer[2], lapsed_count=1)
+            batch.hooks.add(offer[5], "offer.lapsed", {"offer_id": offer[0],
+                                                       "application_id": application_of[offer[1]]})
+        for t, d in lapse:
+            offers = per_dispatch.get(d.pk)
+            if not offers:
+                outcomes[t.pk] = "无到期派单（已答复或已延长）"
+                continue
+            batch.pages.add(d.application_id)
+            _event(d, "受理时限已到，超时未处理：" + "、".join(o[3] for o in offers), now=now)
+            outcomes[t.pk] = "派单超时未处理"
+            advance.append(d)
+        touched = sorted({o[4] for o in due})
+        if touched:
+            candidates = list(Round.objects.select_for_update().filter(pk__in=touched, closed_at__isnull=True)
+                              .order_by("pk"))
+            still = set(Candidate.objects.filter(round_id__in=[r.pk for r in candidates], status=C.OFFERED)
+                        .values_list("round_id", flat=True))
+            _rounds_close([r for r in candidates if r.pk not in still], now, "本轮机构均已答复或超时")
+    if advance:
+        _advance_many([(apps[d.application_id], d) for d in advance], now, _params())
+    for t in choices:  # the client's window: holds are released, through the person's path
+        outcomes[t.pk] = _fire(t, now)
+    return outcomes
+
+
+def _advance_many(items: list, now, values: dict) -> None:
+    """``_advance`` for a batch: places filled → the dispatch ends; no round open → the next rounds are opened
+    together; nothing open and nothing to open → the dispatch ends."""
+    rest = []
+    for app, d in items:
+        if d.accepted_count >= values["dispatch.round_size"]:
+            _close_running(app, d, now, reason="受理名额已满")
+            _finish(app, d, now, values)
+        else:
+            rest.append((app, d))
+    if not rest:
+        return
+    with_open = set(Round.objects.filter(dispatch_id__in=[d.pk for _, d in rest], closed_at__isnull=True)
+                    .values_list("dispatch_id", flat=True))
+    to_open = [(app, d) for app, d in rest if d.pk not in with_open]
+    opened = _rounds_open_many(to_open, now, values)
+    idle = [(app, d) for app, d in to_open if d.pk not in opened]
+    if idle:
+        offering = set(Candidate.objects.filter(dispatch_id__in=[d.pk for _, d in idle], status=C.OFFERED)
+                       .values_list("dispatch_id", flat=True))
+        for app, d in idle:
+            if d.pk not in offering:
+                _finish(app, d, now, values)
+
+
+def _rounds_open_many(items: list, now, values: dict) -> set[int]:
+    """``_round_open`` for a batch: one selection statement per case (its top places and the ones that lost
+    it for want of room), then the rounds, offers, timers, lost cases and round counts in one statement each.
+    Returns the dispatches that got a round."""
+    todo = [(app, d, values["dispatch.round_size"] - d.accepted_count) for app, d in items
+            if d.round_count < values["dispatch.max_rounds"] and now < d.cutoff_at
+            and values["dispatch.round_size"] - d.accepted_count > 0]
+    if not todo:
+        return set()
+    scoring.scores_ensure_current(values)
+    chosen, lost = [], []
+    for app, d, n in todo:
+        picked, near = selectors.pick(app, d.level, n, lost=True)
+        lost += [(profile, app, reason) for profile, reason in selectors.lost_of(near, n, picked)]
+        if picked:
+            chosen.append((app, d, picked))
+    if lost:
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO dispatch_lostcase (institution_id, application_id, reason, at) VALUES "
+                        + ", ".join(["(%s, %s, %s, %s)"] * len(lost))
+                        + " ON CONFLICT (institution_id, application_id) DO NOTHING"
+                          " RETURNING institution_id, application_id",
+                        [v for p, app, reason in lost for v in (p.institution_id, app.pk, reason, now)])
+            created = set(cur.fetchall())
+        for profile, app, _reason in lost:
+            if (profile.institution_id, app.pk) in created:
+                stats.record(profile.pk, lost_count=1)
+    if not chosen:
+        return set()
+    offer_deadline = now + timedelta(minutes=values["dispatch.offer_minutes"])
+    new_rounds = [Round(dispatch=d, number=d.round_count + 1, started_at=now,
+                        deadline=min(now + timedelta(minutes=values["dispatch.round_minutes"]), d.cutoff_at))
+                  for _app, d, _picked in chosen]
+    Round.objects.bulk_create(new_rounds)
+    offers, timers = [], []
+    for (app, d, picked), rnd in zip(chosen, new_rounds):
+        offers += [Candidate(dispatch=d, round=rnd, application=app, institution_id=p.institution_id,
+                             profile_id=p.pk, rank=i, score=p.score, parts=p.score_parts, offered_at=now,
+                             deadline=offer_deadline) for i, p in enumerate(picked, start=1)]
+        timers += [Timer(kind=Timer.Kind.ROUND, dispatch=d, round=rnd, due_at=rnd.deadline),
+                   Timer(kind=Timer.Kind.OFFER, dispatch=d, round=rnd, due_at=offer_deadline)]
+        stats.dispatched([p.pk for p in picked], now)
+        d.round_count = rnd.number
+    Candidate.objects.bulk_create(offers)
+    batch = _BATCH.get()
+    for offer in offers:
+        batch.hooks.add(offer.institution_id, "offer.created", webhooks.offer_payload(offer, offer.application))
+    Timer.objects.bulk_create(timers)
+    Dispatch.objects.bulk_update([d for _app, d, _picked in chosen], ["round_count"])
+    names = dict(Organization.objects.filter(pk__in={o.institution_id for o in offers}).values_list("pk", "name"))
+    for app, d, picked in chosen:
+        batch.pages.add(app.pk)
+        _event(d, f"第 {d.round_count} 轮派发：" + "、".join(names[p.institution_id] for p in picked)
+               + f"，各家受理截止 {clock_text(offer_deadline)}", now=now)
+        _notify(institutions=[p.institution_id for p in picked], link=_offers_link(), event="offer.created",
+                title=f"新的派单待受理：{app.product.name} {app.amount:,.2f} 元，请于 {clock_text(offer_deadline)} 前处理")
+    return {d.pk for _app, d, _picked in chosen}
 
 
 def _fire(timer: Timer, now) -> str:

@@ -14,7 +14,6 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from django.db.models import F
-from django.db.models.functions import Greatest
 
 from . import scoring
 from .models import Profile
@@ -47,22 +46,36 @@ class Deltas:
             if not Profile.objects.filter(pk=pid, active_cases__lt=F("capacity")).update(
                     active_cases=F("active_cases") + 1):
                 raise CapacityFull(pid)
-        rescore = []
+        rescore, rows = [], []
+        fields = sorted({name for pid in ids for name, delta in self.counts[pid].items() if delta})
         for pid in ids:
-            changes = {}
-            for name, delta in self.counts[pid].items():
-                if delta:
-                    changes[name] = Greatest(F(name) + delta, 0) if delta < 0 else F(name) + delta
-            if pid in self.dispatched_at:
-                changes["last_dispatched_at"] = self.dispatched_at[pid]
-            if changes:
-                Profile.objects.filter(pk=pid).update(**changes)
-            if pid in self.medians or set(changes) - _NOT_SCORED - {"last_dispatched_at"}:
+            deltas = [self.counts[pid].get(name, 0) for name in fields]
+            at = self.dispatched_at.get(pid)
+            if any(deltas) or at is not None:
+                rows.append((pid, *deltas, at))
+            if pid in self.medians or {n for n, d in zip(fields, deltas) if d} - _NOT_SCORED:
                 rescore.append(pid)
+        if rows:  # every profile's counters in one statement (a sweep batch touches hundreds)
+            _update_counts(fields, rows)
         for pid in sorted(self.medians):
             scoring.answer_median_refresh(pid)
         if rescore:
             scoring.profiles_rescore(rescore, values=values)
+
+
+def _update_counts(fields: list[str], rows: list[tuple]) -> None:
+    """Add ``rows`` = (profile id, delta per field…, last dispatched at or None) to the profiles, never below 0."""
+    from django.db import connection
+
+    table = Profile._meta.db_table
+    columns = [Profile._meta.get_field(name).column for name in fields]
+    sets = [f'"{c}" = GREATEST(p."{c}" + v."{c}", 0)' for c in columns]
+    sets.append("last_dispatched_at = COALESCE(v.at, p.last_dispatched_at)")
+    row = "(%s" + ", %s" * len(columns) + ", %s::timestamptz)"
+    names = ", ".join(["id", *(f'"{c}"' for c in columns), "at"])
+    with connection.cursor() as cur:
+        cur.execute(f'UPDATE "{table}" p SET {", ".join(sets)} FROM (VALUES {", ".join([row] * len(rows))})'
+                    f" AS v({names}) WHERE p.id = v.id", [value for r in rows for value in r])
 
 
 @contextmanager

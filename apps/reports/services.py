@@ -2,15 +2,14 @@
 
 An export is a row (``ExportJob``) plus a Celery task. The task rebuilds the report's queryset for the
 person who asked, streams it (a server-side cursor, ``iterator``) into an openpyxl write-only workbook —
-memory stays flat whatever the row count — or, up to ``reports.pdf_max_rows`` rows, into a PDF with page
-headers and numbers, and records its progress on the row as it goes (the download list polls it)."""
-from datetime import timedelta
+memory stays flat whatever the row count — or, up to ``reports.pdf_max_rows`` rows, into a PDF set page by
+page (``pdftable``: page headers and "第 X 页 / 共 Y 页", flat memory too), and records its progress on the row as it goes (the download list polls it)."""
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,18 +119,38 @@ def _write_xlsx(job, report, qs, dest: Path) -> None:
     wb.save(dest)
 
 
-def _write_pdf(job, report, qs, dest: Path, total: int) -> None:
-    from weasyprint import HTML
+def _pdf_cell(value, money: bool):
+    if value is None:
+        return "-"
+    if money:
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
-    rows = []
-    for obj in qs.iterator(chunk_size=1000):
-        rows.append(report.values(obj))
-        if len(rows) % 1000 == 0:
-            _progress(job, len(rows) // 2)  # building the table is the first half of the work
-    html = render_to_string("reports/export_pdf.html", {
-        "title": report.title, "columns": report.columns, "rows": rows, "total": total,
-        "printed_at": timezone.localtime(), "requested_by": job.requested_by, "params": job.params})
-    HTML(string=html).write_pdf(dest)
+
+def _write_pdf(job, report, qs, dest: Path, total: int) -> None:
+    """The table set page by page by ``pdftable.TablePdf`` as the rows stream from a server-side cursor: memory
+    stays flat (the pages go to the file as they fill) and 50,000 rows take about as long as Excel's 100,000.
+    Each page has the report's header, the table's header row and "第 X 页 / 共 Y 页"."""
+    from .pdftable import TablePdf
+
+    params = job.params or {}
+    intro = f"共 {total:,} 行" + (f"，{params['date_from']} 至 {params.get('date_to') or '今'}"
+                                  if params.get("date_from") else "")
+    money = [c.money for c in report.columns]
+    pdf = TablePdf(dest, title=report.title, header_left=f"数银在线 · {report.title}",
+                   header_right=f"导出人 {job.requested_by.display_name} · {timezone.localtime():%Y-%m-%d %H:%M}",
+                   intro=intro, columns=[(c.header, c.width, c.money) for c in report.columns])
+    try:
+        for done, obj in enumerate(qs.iterator(chunk_size=2000), start=1):
+            pdf.row([_pdf_cell(v, m) for v, m in zip(report.values(obj), money)])
+            if done % PROGRESS_EVERY == 0:
+                _progress(job, done)
+    finally:
+        pdf.close()
 
 
 def exports_expire(*, now=None) -> int:

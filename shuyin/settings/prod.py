@@ -10,6 +10,7 @@ from .base import (
     PAYMENT_LOCAL_GATEWAY,
     SECRET_KEY,
     SHUYIN_DEMO,
+    TEMPLATES,
     env,
     env_int,
 )
@@ -74,3 +75,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Templates are compiled once per process and kept (the cached loader, stated here rather than left to Django's
+# default): a page then only renders, it never reads or parses a template file again. A deployment changes
+# templates by restarting the workers.
+TEMPLATES = [{**TEMPLATES[0], "APP_DIRS": False, "OPTIONS": {
+    **TEMPLATES[0]["OPTIONS"],
+    "loaders": [("django.template.loaders.cached.Loader", [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ])],
+}}]
