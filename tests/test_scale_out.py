@@ -158,12 +158,13 @@ def test_every_task_runs_on_its_queue(settings):
         assert _route(name) == timers, name
     assert _route("reports.export") == exports
     assert _route("positions.gateway_notify") == default
+    assert _route("webhooks.deliver") == settings.CELERY_WEBHOOKS_QUEUE  # deliveries have a queue of their own
 
     from shuyin.celery import app
 
     app.loader.import_default_modules()
     for name in app.tasks:  # anything else lands on the default queue
-        if not name.startswith("celery.") and name not in scheduled | {"reports.export"}:
+        if not name.startswith("celery.") and name not in scheduled | {"reports.export", "webhooks.deliver"}:
             assert _route(name) == default, name
 
 
@@ -205,8 +206,8 @@ def test_queue_names_follow_celery_queue_so_test_runs_do_not_share_queues():
         "{'queues': sorted(app.amqp.queues), 'timers': app.amqp.router.route({}, 'dispatch.sweep')['queue'].name,"
         " 'exports': app.amqp.router.route({}, 'reports.export')['queue'].name,"
         " 'lock': settings.BEAT_LOCK_KEY, 'scheduler': app.conf.beat_scheduler}")
-    # a worker without -Q consumes all three (app.amqp.queues); the beat lock is per deployment too
-    assert got == {"queues": ["run-42", "run-42.exports", "run-42.timers"], "timers": "run-42.timers",
+    # a worker without -Q consumes all four (app.amqp.queues); the beat lock is per deployment too
+    assert got == {"queues": ["run-42", "run-42.exports", "run-42.timers", "run-42.webhooks"], "timers": "run-42.timers",
                    "exports": "run-42.exports", "lock": "shuyin:beat-lock:run-42",
                    "scheduler": "shuyin.beat:LockedScheduler"}
 

@@ -22,6 +22,9 @@ ACTION_LABELS = {"add": "新增", "change": "修改", "delete": "删除", "view"
 # Models that have no Chinese verbose_name (internal tables and third-party apps): the name used in the labels of
 # their default add/change/delete/view codes.
 MODEL_LABELS = {
+    "api.apikey": "接口密钥", "api.idempotencyrecord": "接口幂等记录",
+    "webhooks.endpoint": "回调推送地址", "webhooks.delivery": "回调推送记录", "webhooks.attempt": "回调推送尝试",
+    "webhooks.emitted": "回调事件记录",
     "applications.dailysequence": "申请单号序列", "applications.document": "申请材料",
     "applications.statuschange": "申请状态记录", "applications.statustally": "申请状态计数",
     "axes.accessattempt": "登录尝试", "axes.accessattemptexpiration": "登录尝试有效期",

@@ -33,7 +33,7 @@ class ApiKey(TimeStampedModel):
         verbose_name = _("API密钥")
         verbose_name_plural = _("API密钥")
         ordering = ["-id"]
-        permissions = [("manage_apikey", _("管理API密钥"))]
+        permissions = [("manage_apikey", _("管理接口密钥"))]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"

@@ -34,7 +34,7 @@ class Endpoint(TimeStampedModel):
         verbose_name = _("Webhook 端点")
         verbose_name_plural = _("Webhook 端点")
         ordering = ["-id"]
-        permissions = [("manage_webhook", _("管理 Webhook"))]
+        permissions = [("manage_webhook", _("管理回调推送"))]
         indexes = [models.Index(fields=["institution", "is_active"])]
 
     def __str__(self) -> str:
