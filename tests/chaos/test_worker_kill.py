@@ -44,4 +44,6 @@ def test_worker_sigkill_mid_sweep(chaos_stack, world, books_balance, kills, cloc
     print(f"\n[chaos] worker SIGKILL ×{kills} in {time.monotonic() - started:.0f}s: {in_transaction} kills with the "
           f"worker's transaction open, {mid_batch} with due work left; {figures}")
     # the kills must really land mid-sweep, not between sweeps
-    assert mid_batch >= kills * 0.8, (mid_batch, kills)
+    # the batched sweep commits faster than one deadline at a time: at least half the kills must land with its
+    # transaction open (each such kill is a rolled-back batch that must still be applied exactly once)
+    assert mid_batch >= kills * 0.5, (mid_batch, kills)
