@@ -434,63 +434,56 @@ class CannotLendIn(Schema):
 CASE_POST = {"response": {200: CaseOut, **POST_ERRORS}, "openapi_extra": IDEMPOTENCY}
 
 
+def _case_step(request, case_id: int, code: str, step, **fields):
+    """One case step through the API: the key needs ``code``, the case must be in the key's scope (404 otherwise),
+    then the same service as the back office's page; the answer is the case as it is afterwards."""
+    need(request, code)
+    step(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk, **fields)
+    return _case_after(request, case_id)
+
+
 @cases.post("/cases/{case_id}/allocate", summary="分配案件", description="权限：cases.allocate_case。", **CASE_POST)
 @idempotent
 def case_allocate(request, case_id: int, body: AllocateIn):
-    need(request, "cases.allocate_case")
-    case_services.case_allocate(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                officer_id=body.officer_id, unit_id=body.unit_id)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.allocate_case", case_services.case_allocate,
+                      officer_id=body.officer_id, unit_id=body.unit_id)
 
 
 @cases.post("/cases/{case_id}/review", summary="开始审核", description="权限：cases.handle_case。", **CASE_POST)
 @idempotent
 def case_review(request, case_id: int, body: NoteIn):
-    need(request, "cases.handle_case")
-    case_services.case_start_review(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                    note=body.note)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.handle_case", case_services.case_start_review, note=body.note)
 
 
 @cases.post("/cases/{case_id}/signing/book", summary="预约面签",
             description="预约或改约面签（改约记入案件日志）（权限：cases.handle_case）。", **CASE_POST)
 @idempotent
 def case_book_signing(request, case_id: int, body: BookIn):
-    need(request, "cases.handle_case")
-    case_services.case_book_signing(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                    at=body.at, place=body.place)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.handle_case", case_services.case_book_signing,
+                      at=body.at, place=body.place)
 
 
 @cases.post("/cases/{case_id}/signing/record", summary="记录面签",
             description="面签已完成（不早于预约时间）（权限：cases.handle_case）。", **CASE_POST)
 @idempotent
 def case_record_signing(request, case_id: int, body: SignedIn):
-    need(request, "cases.handle_case")
-    case_services.case_record_signing(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                      note=body.note)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.handle_case", case_services.case_record_signing, note=body.note)
 
 
 @cases.post("/cases/{case_id}/disburse", summary="录入放款",
             description="录入放款后进入结算（权限：cases.handle_case）。", **CASE_POST)
 @idempotent
 def case_disburse(request, case_id: int, body: DisburseIn):
-    need(request, "cases.handle_case")
-    case_services.case_disburse(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                amount=body.amount, disbursed_on=body.disbursed_on, contract_no=body.contract_no,
-                                term_months=body.term_months, annual_rate=body.annual_rate)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.handle_case", case_services.case_disburse, amount=body.amount,
+                      disbursed_on=body.disbursed_on, contract_no=body.contract_no, term_months=body.term_months,
+                      annual_rate=body.annual_rate)
 
 
 @cases.post("/cases/{case_id}/cannot-lend", summary="无法放款",
             description="能否操作：否。案件回到数银贷审，保证金头寸解冻，计入弃单（权限：cases.handle_case）。", **CASE_POST)
 @idempotent
 def case_cannot_lend(request, case_id: int, body: CannotLendIn):
-    need(request, "cases.handle_case")
-    case_services.case_cannot_lend(actor=request.auth, case_id=case_get_for_user(user=request.auth, pk=case_id).pk,
-                                   reason=body.reason)
-    return _case_after(request, case_id)
+    return _case_step(request, case_id, "cases.handle_case", case_services.case_cannot_lend, reason=body.reason)
 
 
 # ---- settlements (结算管理) ----
